@@ -1,0 +1,128 @@
+"""Analyse one Python file: parse once, find its handlers, run every enabled code rule.
+
+This is the unit of parallel work and of caching: its result depends only on the file's bytes,
+the handler links the templates give it, and the code rules' settings.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lambdalint.code.context import CodeContext, Handler, HandlerLink, convention_handlers
+from lambdalint.code.module import ParseFailure, PyModule, TooLarge, quick_check
+from lambdalint.model import Finding, Location, Severity
+from lambdalint.registry import CodeRule, all_rules
+from lambdalint.suppress import Suppression, scan_comments
+
+# a cheap look for convention handlers before paying for a parse
+CONVENTION_HINT = re.compile(
+    r"def\s+(?:lambda_handler|handler)\s*\(|def\s+\w+\s*\(\s*(?:event|evt|_event)\s*[,:]"
+)
+
+
+@dataclass(frozen=True)
+class CodeSettings:
+    """The code rules' part of the configuration (picklable, hashable for the cache)."""
+
+    rules: tuple[tuple[str, int, tuple[tuple[str, Any], ...]], ...]  # (id, severity, options)
+
+    def instantiate(self) -> list[tuple[CodeRule, Severity]]:
+        registry = all_rules()
+        out = []
+        for rid, sev, opts in self.rules:
+            cls = registry[rid]
+            if issubclass(cls, CodeRule):
+                out.append((cls(dict(opts)), Severity(sev)))
+        return out
+
+    @property
+    def all_handler_only(self) -> bool:
+        registry = all_rules()
+        return all(getattr(registry[rid], "handlers_only", True) for rid, _, _ in self.rules)
+
+
+@dataclass(frozen=True)
+class FileJob:
+    path: Path
+    rel: str
+    links: tuple[HandlerLink, ...]
+    convention: bool  # no template governs this file: find handlers by convention
+    test_file: bool
+
+
+@dataclass
+class FileResult:
+    path: Path
+    findings: list[Finding] = field(default_factory=list)
+    suppressions: list[Suppression] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    parsed: bool = False
+    handlers: tuple[str, ...] = ()
+    note: str | None = None
+
+
+def analyze(job: FileJob, settings: CodeSettings, data: bytes | None = None) -> FileResult:
+    result = FileResult(job.path)
+    try:
+        if data is None:
+            data = job.path.read_bytes()
+    except OSError as exc:
+        result.findings.append(_ll001(job.path, f"file could not be read: {exc.strerror or exc}"))
+        return result
+    try:
+        return _analyze(job, settings, data, result)
+    except Exception as exc:  # a rule bug must not cost the user the rest of the run
+        tb = traceback.format_exc(limit=-3)
+        result.note = f"{job.path}: internal error while analysing ({type(exc).__name__}: {exc}); please report it\n{tb}"
+        return result
+
+
+def _analyze(job: FileJob, settings: CodeSettings, data: bytes, result: FileResult) -> FileResult:
+    if not job.links and settings.all_handler_only:
+        if not job.convention or job.test_file or not CONVENTION_HINT.search(data.decode("latin-1")):
+            # no handler here and no rule that looks at other code: a cheap validity check only
+            failure = quick_check(data)
+            if failure is not None:
+                result.findings.append(_ll001(job.path, failure.message, failure.line, failure.col))
+            elif b"lambdalint" in data.lower():
+                result.suppressions = scan_comments(job.path, data.decode("utf-8", errors="replace"))
+            return result
+    try:
+        mod = PyModule.parse(job.path, data)
+    except TooLarge as exc:
+        result.note = f"{job.path}: skipped, too large to be hand-written code ({exc})"
+        return result
+    except ParseFailure as exc:
+        result.findings.append(_ll001(job.path, exc.message, exc.line, exc.col))
+        return result
+    result.parsed = True
+    result.suppressions = scan_comments(job.path, mod.text)
+    handlers: list[Handler] = []
+    for link in job.links:
+        node = mod.functions.get(link.name)
+        if node is not None:
+            handlers.append(Handler(node, link))
+    if job.convention and not job.test_file:
+        linked = {h.name for h in handlers}
+        for name in convention_handlers(mod):
+            if name not in linked:
+                handlers.append(Handler(mod.functions[name], HandlerLink(name)))
+    result.handlers = tuple(h.name for h in handlers)
+    for rule, severity in settings.instantiate():
+        if rule.handlers_only and not handlers:
+            continue
+        if rule.needles and not any(n in mod.text for n in rule.needles):
+            continue
+        ctx = CodeContext(mod, job.rel, handlers, rule.id, severity, rule.opts)
+        for finding in rule.check(ctx):
+            finding.severity = severity
+            result.findings.append(finding)
+    return result
+
+
+def _ll001(path: Path, message: str, line: int = 1, col: int = 1) -> Finding:
+    return Finding("LL001", message, Location(path, max(line, 1), max(col, 1)), Severity.ERROR, logical="parse")

@@ -1,0 +1,313 @@
+"""One Python file, parsed once with libcst and shared by every code rule.
+
+Deliberately light: no libcst scope or qualified-name metadata (it costs many times the parse).
+Imports and aliases are resolved by a small pass of our own, and positions are computed
+lazily, only for files where a rule reports something.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+MAX_BYTES = 1024 * 1024  # larger .py files are generated code: skipped with a note
+MAX_NESTING = 100  # bracket depth libcst's native parser handles safely
+MAX_CHAIN = 1000  # operators in one logical line (left-nested trees: libcst is quadratic)
+
+_BRACKETS = re.compile(r"[()\[\]{}\n]")
+_OPERATORS = re.compile(r"[-+*/%&|^@]|\band\b|\bor\b")
+
+
+class ParseFailure(Exception):
+    def __init__(self, message: str, line: int = 1, col: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.col = col
+
+
+class TooLarge(Exception):
+    """A file skipped because it is generated-size."""
+
+
+def decode_source(data: bytes) -> tuple[str, str]:
+    """Text and encoding per PEP 263 (UTF-8 unless a coding cookie says otherwise; BOM allowed)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        if "encoding declaration" in str(exc) and b"coding" not in data[:200]:
+            encoding = "utf-8"  # non-UTF-8 bytes in the first two lines: reported below
+        else:
+            raise ParseFailure(f"invalid coding declaration: {exc.msg}", exc.lineno or 1) from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        hint = " and has no coding declaration (PEP 263)" if encoding in ("utf-8", "utf-8-sig") else ""
+        raise ParseFailure(f"file is not valid {encoding}{hint}: byte 0x{data[exc.start]:02x}", line, col) from None
+    except LookupError:
+        raise ParseFailure(f"unknown encoding {encoding!r} in coding declaration") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, encoding
+
+
+def check_complexity(text: str) -> None:
+    """Refuse input that would crash or stall libcst's native parser (deep nesting)."""
+    depth = 0
+    line = 1
+    logical_start = 0
+    for m in _BRACKETS.finditer(text):
+        ch = m.group()
+        if ch == "\n":
+            line += 1
+            if depth == 0:
+                if m.start() - logical_start > 4000:
+                    _check_chain(text[logical_start : m.start()], line - 1)
+                logical_start = m.end()
+        elif ch in "([{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ParseFailure(f"brackets nested more than {MAX_NESTING} deep: not analysed", line)
+        elif depth > 0:
+            depth -= 1
+    if len(text) - logical_start > 4000:
+        _check_chain(text[logical_start:], line)
+
+
+def _check_chain(chunk: str, line: int) -> None:
+    if len(_OPERATORS.findall(chunk)) > MAX_CHAIN:
+        raise ParseFailure(f"expression with more than {MAX_CHAIN} operators: not analysed", line)
+
+
+def parse_source(data: bytes) -> tuple[cst.Module, str, str]:
+    if len(data) > MAX_BYTES:
+        raise TooLarge(f"{len(data) // 1024} KiB")
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise ParseFailure("file contains null bytes (binary, not Python source)", line)
+    text, encoding = decode_source(data)
+    check_complexity(text)
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        raise _syntax_error(text, exc) from None
+    except RecursionError:
+        raise ParseFailure("too deeply nested to parse") from None
+    except (ValueError, SyntaxError) as exc:
+        raise ParseFailure(f"could not be parsed: {exc}") from None
+    return module, text, encoding
+
+
+def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> ParseFailure:
+    """CPython's message and position when it agrees the file is invalid (they are clearer)."""
+    try:
+        ast.parse(text)
+    except SyntaxError as err:
+        return ParseFailure(f"syntax error: {err.msg}", err.lineno or 1, err.offset or 1)
+    except (RecursionError, MemoryError, ValueError):
+        pass
+    detail = getattr(exc, "message", "") or str(exc).split("\n", 1)[0]
+    return ParseFailure(f"syntax error: {detail.strip()}", exc.raw_line, exc.raw_column + 1)
+
+
+def quick_check(data: bytes) -> ParseFailure | None:
+    """Validity of a file no rule needs to analyse: decode and compile to an AST (C speed);
+    only when CPython rejects it is libcst asked (it knows newer syntax than this Python)."""
+    try:
+        if len(data) > MAX_BYTES:
+            return None
+        if b"\x00" in data:
+            line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+            return ParseFailure("file contains null bytes (binary, not Python source)", line)
+        text, _ = decode_source(data)
+        try:
+            ast.parse(text)
+            return None
+        except (SyntaxError, RecursionError, MemoryError, ValueError):
+            pass
+        parse_source(data)
+    except ParseFailure as failure:
+        return failure
+    return None
+
+
+@dataclass
+class PyModule:
+    path: Path
+    text: str
+    module: cst.Module
+    encoding: str = "utf-8"
+    imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
+    functions: dict[str, cst.FunctionDef] = field(default_factory=dict)  # top-level defs
+    assignments: dict[str, cst.BaseExpression] = field(default_factory=dict)  # module-level name = value
+    classes: dict[str, cst.ClassDef] = field(default_factory=dict)
+    _positions: dict[cst.CSTNode, CodeRange] | None = None
+    _local_imports: dict[cst.FunctionDef, dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, path: Path, data: bytes) -> PyModule:
+        module, text, encoding = parse_source(data)
+        self = cls(path=path, text=text, module=module, encoding=encoding)
+        self._index(module)
+        return self
+
+    # ------------------------------------------------------------------ indexing
+
+    def _index(self, body: object) -> None:
+        """Module-level imports, defs and assignments, looking inside if/try/with blocks."""
+        for stmt in _statements(body):
+            if isinstance(stmt, cst.FunctionDef):
+                self.functions[stmt.name.value] = stmt
+            elif isinstance(stmt, cst.ClassDef):
+                self.classes[stmt.name.value] = stmt
+            elif isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, (cst.Import, cst.ImportFrom)):
+                        self.imports.update(import_bindings(small))
+                    elif isinstance(small, cst.Assign):
+                        for target in small.targets:
+                            if isinstance(target.target, cst.Name):
+                                self.assignments[target.target.value] = small.value
+                    elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                        if isinstance(small.target, cst.Name):
+                            self.assignments[small.target.value] = small.value
+            elif isinstance(stmt, (cst.If, cst.Try, cst.With, cst.TryStar)):
+                self._index(stmt)
+
+    def local_imports(self, fn: cst.FunctionDef) -> dict[str, str]:
+        """Imports written inside a function body (``def h(): import boto3``)."""
+        if fn not in self._local_imports:
+            found: dict[str, str] = {}
+            for node in walk(fn.body):
+                if isinstance(node, (cst.Import, cst.ImportFrom)):
+                    found.update(import_bindings(node))
+            self._local_imports[fn] = found
+        return self._local_imports[fn]
+
+    # ------------------------------------------------------------------ names
+
+    def qualname(self, expr: cst.BaseExpression, scope: cst.FunctionDef | None = None) -> str | None:
+        """Dotted name of ``expr`` with its base resolved through imports.
+
+        ``b.client`` after ``import boto3 as b`` -> ``boto3.client``; a name that is not imported
+        stays as written (``logger.info``); anything that is not a name chain -> None.
+        """
+        parts: list[str] = []
+        node = expr
+        while isinstance(node, cst.Attribute):
+            parts.append(node.attr.value)
+            node = node.value
+        if not isinstance(node, cst.Name):
+            return None
+        base = node.value
+        if scope is not None:
+            base = self.local_imports(scope).get(base, self.imports.get(base, base))
+        else:
+            base = self.imports.get(base, base)
+        return ".".join([base, *reversed(parts)])
+
+    def call_name(self, call: cst.Call, scope: cst.FunctionDef | None = None) -> str | None:
+        return self.qualname(call.func, scope)
+
+    # ------------------------------------------------------------------ positions
+
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        """Position of a node; computed once per file, on first use (only files with findings)."""
+        if self._positions is None:
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._positions = dict(wrapper.resolve(PositionProvider))
+        return self._positions[node]
+
+
+def import_bindings(node: cst.Import | cst.ImportFrom) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            full = _dotted(alias.name)
+            if full is None:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                out[alias.asname.name.value] = full
+            else:
+                top = full.split(".")[0]
+                out[top] = top
+        return out
+    if node.relative or node.module is None:
+        return out  # relative imports point into the project itself
+    mod = _dotted(node.module)
+    if mod is None or isinstance(node.names, cst.ImportStar):
+        return out
+    for alias in node.names:
+        name = _dotted(alias.name)
+        if name is None:
+            continue
+        local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
+        out[local] = f"{mod}.{name}"
+    return out
+
+
+def _dotted(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def _statements(body: object) -> Iterator[cst.CSTNode]:
+    """Statements of a module or compound statement, flattening if/else, try/except/finally."""
+    if isinstance(body, cst.Module):
+        yield from body.body
+        return
+    if isinstance(body, (cst.If,)):
+        yield from _block(body.body)
+        if body.orelse is not None:
+            if isinstance(body.orelse, cst.If):
+                yield from _statements(body.orelse)
+            else:
+                yield from _block(body.orelse.body)
+        return
+    if isinstance(body, (cst.Try, cst.TryStar)):
+        yield from _block(body.body)
+        for h in body.handlers:
+            yield from _block(h.body)
+        if body.orelse is not None:
+            yield from _block(body.orelse.body)
+        if body.finalbody is not None:
+            yield from _block(body.finalbody.body)
+        return
+    if isinstance(body, cst.With):
+        yield from _block(body.body)
+
+
+def _block(block: cst.BaseSuite) -> Iterator[cst.CSTNode]:
+    if isinstance(block, cst.IndentedBlock):
+        yield from block.body
+    elif isinstance(block, cst.SimpleStatementSuite):
+        yield cst.SimpleStatementLine(body=block.body)
+
+
+def walk(node: cst.CSTNode | object, skip_nested: bool = False) -> Iterator[cst.CSTNode]:
+    """Every node below ``node`` (iterative, pre-order). With ``skip_nested``, does not enter
+    nested function/class/lambda bodies, which do not run when the enclosing code runs."""
+    if isinstance(node, cst.CSTNode):
+        stack: list[cst.CSTNode] = list(reversed(node.children))
+    else:
+        stack = []
+    while stack:
+        cur = stack.pop()
+        yield cur
+        if skip_nested and isinstance(cur, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(reversed(cur.children))

@@ -1,0 +1,273 @@
+"""Walk the paths, skip what is not the user's code, and classify what is left.
+
+Ignore rules (built-in skips, ``exclude``, ``.gitignore``) prune what is found *below* a path
+the user gave, never the path itself. Directory symlinks are never followed (no loops, nothing
+outside the tree); file symlinks only when they point inside the tree.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+# Folders that are never the user's own source: build output, dependencies, tool state.
+DEFAULT_EXCLUDE = [
+    ".git",
+    ".hg",
+    ".svn",
+    ".aws-sam",
+    ".serverless",
+    ".terraform",
+    ".terragrunt-cache",
+    "node_modules",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".lambdalint_cache",
+    "site-packages",
+    "dist-packages",
+    "**/cdk.out/asset.*",
+    "*.egg-info",
+]
+
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml")
+# JSON/YAML files that are never templates (skipped without reading them)
+NOT_TEMPLATES = {
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "composer.json",
+    "composer.lock",
+    ".pre-commit-config.yaml",
+    ".pre-commit-hooks.yaml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+    "mkdocs.yml",
+    ".travis.yml",
+    ".gitlab-ci.yml",
+    "buildspec.yml",
+    "samconfig.yaml",
+    "samconfig.yml",
+    "cdk.json",
+    "cdk.context.json",
+    "appsettings.json",
+    "launchSettings.json",
+    ".eslintrc.json",
+    "renovate.json",
+}
+TEMPLATE_SNIFF = re.compile(
+    rb"AWSTemplateFormatVersion|AWS::Serverless-2016-10-31|[\"']?Type[\"']?\s*:\s*[\"']?AWS::[A-Za-z0-9]+::"
+)
+MAX_SNIFF_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class Discovered:
+    python: list[Path] = field(default_factory=list)
+    templates: list[Path] = field(default_factory=list)  # SAM / CloudFormation, by content
+    serverless: list[Path] = field(default_factory=list)
+    terraform_dirs: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    # bytes read while sniffing, handed to the loaders so a template is read only once
+    contents: dict[Path, bytes] = field(default_factory=dict)
+    unreadable: dict[Path, str] = field(default_factory=dict)
+
+    def count(self) -> int:
+        return len(self.python) + len(self.templates) + len(self.serverless) + len(self.terraform_dirs)
+
+
+def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
+    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
+
+
+class Walker:
+    def __init__(self, root: Path, exclude: list[str], respect_gitignore: bool) -> None:
+        self.root = root
+        self.exclude = _spec(exclude)
+        self.respect_gitignore = respect_gitignore
+        self.out = Discovered()
+        self._tf_dirs: set[Path] = set()
+
+    # -- ignore handling ------------------------------------------------------------
+
+    def _gitignores_above(self, folder: Path) -> list[tuple[Path, pathspec.PathSpec]]:
+        """.gitignore files between the repository top and ``folder`` (exclusive)."""
+        if not self.respect_gitignore:
+            return []
+        chain: list[Path] = []
+        for parent in folder.parents:
+            chain.append(parent)
+            if (parent / ".git").exists():
+                break
+        else:
+            return []
+        specs = []
+        for parent in reversed(chain):
+            spec = self._read_gitignore(parent)
+            if spec is not None:
+                specs.append((parent, spec))
+        return specs
+
+    def _read_gitignore(self, folder: Path) -> pathspec.PathSpec | None:
+        if not self.respect_gitignore:
+            return None
+        try:
+            text = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        return _spec(text.splitlines())
+
+    @staticmethod
+    def _ignored(path: Path, is_dir: bool, specs: list[tuple[Path, pathspec.PathSpec]]) -> bool:
+        for base, spec in specs:
+            rel = path.relative_to(base).as_posix() + ("/" if is_dir else "")
+            if spec.match_file(rel):
+                return True
+        return False
+
+    def _excluded(self, path: Path, is_dir: bool, base: Path) -> bool:
+        """Exclude patterns (gitignore syntax) are relative to ``base``."""
+        rel = path.relative_to(base).as_posix()
+        return self.exclude.match_file(rel + "/" if is_dir else rel)
+
+    # -- walking --------------------------------------------------------------------
+
+    def add_path(self, path: Path) -> None:
+        if path.is_dir():
+            self._walk(path)
+        else:
+            self.classify(path, explicit=True)
+
+    def _walk(self, top: Path) -> None:
+        # patterns are relative to the project root, but never exclude the path the user gave:
+        # when they match it, they are applied relative to it instead
+        base = self.root if self.root in top.parents else top
+        if base != top and self._excluded(top, True, base):
+            base = top
+        above = [(b, spec) for b, spec in self._gitignores_above(top) if not self._ignored(top, True, [(b, spec)])]
+        stack: list[tuple[Path, list[tuple[Path, pathspec.PathSpec]]]] = [(top, above)]
+        while stack:
+            folder, specs = stack.pop()
+            own = self._read_gitignore(folder)
+            if own is not None:
+                specs = [*specs, (folder, own)]
+            try:
+                with os.scandir(folder) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except PermissionError:
+                self.out.notes.append(f"skipped unreadable folder {folder}")
+                continue
+            except OSError as exc:
+                self.out.notes.append(f"skipped folder {folder}: {exc.strerror or exc}")
+                continue
+            vendored = _vendored_names(entries)
+            subdirs: list[Path] = []
+            for entry in entries:
+                path = Path(entry.path)
+                try:
+                    is_link = entry.is_symlink()
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                except OSError:
+                    continue
+                if is_link:
+                    if self._link_inside(path) and not _is_dir_follow(path):
+                        is_dir = False
+                    else:
+                        continue  # directory links and links leaving the tree are not followed
+                if entry.name in vendored:
+                    continue
+                if self._excluded(path, is_dir, base) or self._ignored(path, is_dir, specs):
+                    continue
+                if is_dir:
+                    subdirs.append(path)
+                else:
+                    self.classify(path)
+            stack.extend((d, specs) for d in reversed(subdirs))
+
+    def _link_inside(self, path: Path) -> bool:
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return False
+        root = self.root.resolve()
+        return target == root or root in target.parents
+
+    def classify(self, path: Path, explicit: bool = False) -> None:
+        name = path.name
+        suffix = path.suffix.lower()
+        if suffix == ".py":
+            self.out.python.append(path)
+        elif suffix == ".tf":
+            if path.parent not in self._tf_dirs:
+                self._tf_dirs.add(path.parent)
+                self.out.terraform_dirs.append(path.parent)
+        elif name in SERVERLESS_NAMES:
+            self.out.serverless.append(path)
+        elif suffix in TEMPLATE_SUFFIXES and (explicit or name not in NOT_TEMPLATES):
+            try:
+                st = path.stat()
+                if st.st_size > MAX_SNIFF_BYTES:
+                    return
+                data = path.read_bytes()
+            except OSError as exc:
+                if explicit:
+                    self.out.unreadable[path] = exc.strerror or str(exc)
+                return
+            if TEMPLATE_SNIFF.search(data):
+                self.out.templates.append(path)
+                self.out.contents[path] = data
+
+
+def _is_dir_follow(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def _vendored_names(entries: list[os.DirEntry[str]]) -> set[str]:
+    """Top-level names that ``pip install -t`` put next to ``*.dist-info`` folders."""
+    infos = [e for e in entries if e.name.endswith((".dist-info", ".egg-info"))]
+    if not infos:
+        return set()
+    names: set[str] = {e.name for e in infos}
+    for info in infos:
+        base = Path(info.path)
+        try:
+            top = (base / "top_level.txt").read_text(encoding="utf-8", errors="replace").split()
+        except OSError:
+            top = []
+        if not top:
+            try:
+                with open(base / "RECORD", encoding="utf-8", errors="replace") as fh:
+                    top = list({line.split("/", 1)[0].split(",", 1)[0] for line in fh if line.strip()})
+            except OSError:
+                top = []
+        for t in top:
+            names.add(t)
+            names.add(f"{t}.py")
+    return names
+
+
+def discover(paths: list[Path], exclude: list[str], respect_gitignore: bool, root: Path) -> Discovered:
+    walker = Walker(root, exclude, respect_gitignore)
+    for p in paths:
+        walker.add_path(p)
+    out = walker.out
+    for lst in (out.python, out.templates, out.serverless, out.terraform_dirs):
+        lst[:] = sorted(dict.fromkeys(lst))
+    return out

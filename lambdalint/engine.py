@@ -1,0 +1,380 @@
+"""discover -> load -> model -> rules -> suppress: one direction, one pass over each file."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lambdalint import loaders, suppress
+from lambdalint.cache import Cache
+from lambdalint.code.analyze import CodeSettings, FileJob, FileResult, analyze
+from lambdalint.code.context import HandlerLink, is_test_file
+from lambdalint.config import Config
+from lambdalint.discover import DEFAULT_EXCLUDE, Discovered, discover
+from lambdalint.model import UNKNOWN, HTTP_EVENT_KINDS, Finding, Function, Project
+from lambdalint.registry import CodeRule, FunctionRule, ProjectRule, all_rules
+
+PARALLEL_THRESHOLD = 64  # files to analyse before fanning out over processes is worth it
+
+
+@dataclass
+class RunOptions:
+    paths: list[Path]
+    config: Config
+    use_cache: bool = True
+    jobs: int | None = None
+    force_exclude: bool = False
+    verbose: bool = False
+    progress: Callable[[int, int], None] | None = None
+
+
+@dataclass
+class RunResult:
+    root: Path
+    findings: list[Finding]
+    project: Project
+    enabled: set[str]
+    files: int = 0
+    python_files: int = 0
+    handlers: int = 0
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # internal errors (a rule crashed)
+    timings: dict[str, float] = field(default_factory=dict)
+    cache_hits: int = 0
+    scope: list[Path] | None = None
+
+    @property
+    def visible(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppressed is None]
+
+    @property
+    def parse_failures(self) -> list[Finding]:
+        return [f for f in self.findings if f.rule_id in ("LL001", "LL002")]
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def find_project_root(path: Path, config: Config) -> Path:
+    """The project a lone file belongs to: the config's folder, else the git top level."""
+    if config.path is not None:
+        return config.root
+    folder = path if path.is_dir() else path.parent
+    for parent in (folder, *folder.parents):
+        if (parent / ".git").exists():
+            return parent
+    return folder
+
+
+def run(opts: RunOptions) -> RunResult:
+    timer = Timer()
+    config = opts.config
+    enabled = config.enabled_rules()
+    paths = [p.resolve() for p in opts.paths]
+    files = [p for p in paths if not p.is_dir()]
+    scope: list[Path] | None = None
+    if files:
+        # lone files are the report scope; the analysis covers the project they belong to,
+        # so template <-> code rules still see both sides
+        root = find_project_root(files[0], config)
+        scope = paths
+        if opts.force_exclude:
+            files = [f for f in files if not _excluded_file(f, root, config)]
+            scope = [p for p in paths if p.is_dir() or p in files]
+        analysis_paths = [root, *[p for p in paths if p.is_dir() and root not in (p, *p.parents)]]
+    else:
+        root = config.root if all(config.root in (p, *p.parents) for p in paths) and config.path else paths[0]
+        analysis_paths = paths
+    exclude = (config.exclude if config.exclude is not None else DEFAULT_EXCLUDE) + config.extend_exclude
+
+    with timer.phase("discover"):
+        disc = discover(analysis_paths, exclude, config.respect_gitignore, config.root)
+        # lone files given explicitly are linted even when excluded or ignored
+        for f in files:
+            if f.is_file() and f not in disc.python and f not in disc.templates and f not in disc.serverless:
+                from lambdalint.discover import Walker
+
+                w = Walker(root, [], False)
+                w.classify(f, explicit=True)
+                _merge(disc, w.out)
+
+    project = Project(root=root)
+    with timer.phase("load templates"):
+        for path in disc.templates:
+            _guard(project, path, lambda p=path: loaders.load_template(p, disc.contents.get(p) or p.read_bytes(), project))
+        for path in disc.serverless:
+            _guard(project, path, lambda p=path: loaders.load_serverless(p, p.read_bytes(), project))
+        for folder in disc.terraform_dirs:
+            _guard(project, folder, lambda d=folder: loaders.load_terraform(d, project))
+        for path, err in disc.unreadable.items():
+            from lambdalint.loaders.common import parse_error
+
+            project.findings.append(parse_error(path, f"file could not be read: {err}"))
+
+    cache = Cache(root, enabled=opts.use_cache and config.cache)
+    settings = CodeSettings(
+        tuple(
+            (rid, int(config.severity_of(rid)), tuple(sorted(config.options_for(rid).items())))
+            for rid, cls in all_rules().items()
+            if rid in enabled and issubclass(cls, CodeRule)
+        )
+    )
+    with timer.phase("link handlers"):
+        jobs = _python_jobs(disc, project, root)
+
+    errors: list[str] = []
+    notes: list[str] = [*disc.notes, *project.notes]
+    with timer.phase("python"):
+        results = _analyze_all(jobs, settings, cache, opts, errors)
+    for r in results:
+        if r.note:
+            (errors if "internal error" in r.note else notes).append(r.note)
+
+    findings: list[Finding] = [*project.findings]
+    for r in results:
+        findings.extend(r.findings)
+
+    with timer.phase("rules"):
+        findings.extend(_model_rules(project, results, config, enabled, errors, opts.verbose))
+
+    with timer.phase("suppress"):
+        findings = [f for f in findings if f.rule_id in enabled]
+        for f in findings:
+            f.severity = config.severity_of(f.rule_id)
+        suppressions = [s for r in results for s in r.suppressions]
+        for path, text in project.texts.items():
+            suppressions.extend(suppress.scan_comments(path, text))
+        per_file = {}
+        for f in findings:
+            p = f.location.path
+            if p not in per_file:
+                per_file[p] = config.ignored_for_file(_rel(p, config.root))
+        findings, unused = suppress.apply(findings, suppressions, enabled, per_file)
+        for f in unused:
+            f.severity = config.severity_of(f.rule_id)
+        findings.extend(unused)
+        if scope is not None:
+            findings = [f for f in findings if _in_scope(f.location.path, scope)]
+        findings.sort(key=Finding.sort_key)
+
+    handlers = sum(len(r.handlers) for r in results)
+    return RunResult(
+        root=root,
+        findings=findings,
+        project=project,
+        enabled=enabled,
+        files=len(disc.python) + len(disc.templates) + len(disc.serverless),
+        python_files=len(disc.python),
+        handlers=handlers,
+        notes=notes,
+        errors=errors,
+        timings=timer.timings,
+        cache_hits=cache.hits,
+        scope=scope,
+    )
+
+
+def _merge(into: Discovered, other: Discovered) -> None:
+    into.python += [p for p in other.python if p not in into.python]
+    into.templates += [p for p in other.templates if p not in into.templates]
+    into.serverless += [p for p in other.serverless if p not in into.serverless]
+    into.terraform_dirs += [p for p in other.terraform_dirs if p not in into.terraform_dirs]
+    into.contents.update(other.contents)
+    into.unreadable.update(other.unreadable)
+
+
+def _excluded_file(path: Path, root: Path, config: Config) -> bool:
+    import pathspec
+
+    exclude = (config.exclude if config.exclude is not None else DEFAULT_EXCLUDE) + config.extend_exclude
+    spec = pathspec.GitIgnoreSpec.from_lines(exclude)
+    base = config.root if config.root in path.parents else root
+    try:
+        return spec.match_file(path.relative_to(base).as_posix())
+    except ValueError:
+        return False
+
+
+def _in_scope(path: Path, scope: list[Path]) -> bool:
+    return any(path == s or s in path.parents for s in scope)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _guard(project: Project, path: Path, load: Callable[[], None]) -> None:
+    """A loader bug or an unreadable file costs one file, never the run."""
+    from lambdalint.loaders.common import parse_error
+
+    try:
+        load()
+    except OSError as exc:
+        project.findings.append(parse_error(path, f"file could not be read: {exc.strerror or exc}"))
+    except RecursionError:
+        project.findings.append(parse_error(path, "too deeply nested to load"))
+    except Exception as exc:
+        project.notes.append(f"{path}: internal error while loading ({type(exc).__name__}: {exc}); please report it")
+        project.findings.append(parse_error(path, f"template could not be loaded ({type(exc).__name__}: {exc})"))
+
+
+# --------------------------------------------------------------------------- python
+
+
+def _governing_dirs(project: Project) -> set[Path]:
+    """Folders whose templates say exactly which functions are handlers."""
+    dirs: set[Path] = set()
+    for tpl in project.templates:
+        if not tpl.functions:
+            continue
+        unresolved = any(
+            (fn.is_python or fn.runtime is None or fn.runtime is UNKNOWN)
+            and (not isinstance(fn.code_path, Path) or fn.handler_target() is None)
+            and fn.code_inline is None and fn.package_type == "Zip"
+            for fn in tpl.functions
+        )
+        if not unresolved:
+            dirs.add(tpl.path.parent)
+    return dirs
+
+
+def handler_links(project: Project) -> dict[Path, list[HandlerLink]]:
+    links: dict[Path, dict[str, list[Function]]] = {}
+    for fn, module_path, func in project.iter_python_handlers():
+        links.setdefault(module_path, {}).setdefault(func, []).append(fn)
+    out: dict[Path, list[HandlerLink]] = {}
+    for path, by_name in links.items():
+        for name, fns in sorted(by_name.items()):
+            kinds = tuple(sorted({e.kind for fn in fns for e in fn.events}))
+            formats = tuple(
+                sorted(
+                    {
+                        e.payload_format if isinstance(e.payload_format, str) else "unknown"
+                        for fn in fns
+                        for e in fn.events
+                        if e.kind in HTTP_EVENT_KINDS
+                    }
+                )
+            )
+            out.setdefault(path, []).append(HandlerLink(name, tuple(sorted(f.id for f in fns)), kinds, formats))
+    return out
+
+
+def _python_jobs(disc: Discovered, project: Project, root: Path) -> list[FileJob]:
+    links = handler_links(project)
+    governing = _governing_dirs(project)
+    jobs = []
+    for path in disc.python:
+        rel = _rel(path, root)
+        governed = any(parent in governing for parent in path.parents)
+        jobs.append(FileJob(path, rel, tuple(links.get(path, ())), not governed, is_test_file(rel)))
+    return jobs
+
+
+def _analyze_all(
+    jobs: list[FileJob], settings: CodeSettings, cache: Cache, opts: RunOptions, errors: list[str]
+) -> list[FileResult]:
+    results: dict[Path, FileResult] = {}
+    todo: list[tuple[FileJob, str | None, bytes | None]] = []
+    for job in jobs:
+        try:
+            data = job.path.read_bytes()
+        except OSError:
+            results[job.path] = analyze(job, settings)  # reports LL001 "could not be read"
+            continue
+        key = cache.key("py", str(job.path), data, job, settings)
+        hit = cache.get(key)
+        if isinstance(hit, FileResult):
+            results[job.path] = hit
+        else:
+            todo.append((job, key, data))
+    workers = opts.jobs if opts.jobs is not None else (os.cpu_count() or 1)
+    done = 0
+    if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
+        try:
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                chunk = max(1, min(32, len(todo) // (workers * 8)))
+                for (job, key, _), res in zip(
+                    todo, pool.map(_analyze_job, [(j, settings, d) for j, _, d in todo], chunksize=chunk), strict=True
+                ):
+                    results[job.path] = res
+                    if key:
+                        cache.put(key, res)
+                    done += 1
+                    if opts.progress:
+                        opts.progress(done, len(todo))
+            todo = []
+        except BrokenProcessPool:
+            errors.append("a worker process died; finishing the remaining files in one process")
+            todo = [t for t in todo if t[0].path not in results]
+    for job, key, data in todo:
+        res = analyze(job, settings, data)
+        results[job.path] = res
+        if key:
+            cache.put(key, res)
+        done += 1
+        if opts.progress:
+            opts.progress(done, len(todo))
+    return [results[j.path] for j in jobs]
+
+
+def _analyze_job(args: tuple[FileJob, CodeSettings, bytes]) -> FileResult:
+    return analyze(*args)
+
+
+# --------------------------------------------------------------------------- model rules
+
+
+def _model_rules(
+    project: Project,
+    results: list[FileResult],
+    config: Config,
+    enabled: set[str],
+    errors: list[str],
+    verbose: bool,
+) -> list[Finding]:
+    out: list[Finding] = []
+    facts: dict[str, Any] = {"files": {r.path: r for r in results}}
+    for rid, cls in all_rules().items():
+        if rid not in enabled or cls.scope not in ("function", "project"):
+            continue
+        rule = cls(config.options_for(rid))
+        units: list[Any] = list(project.functions) if isinstance(rule, FunctionRule) else [project]
+        for unit in units:
+            try:
+                if isinstance(rule, FunctionRule):
+                    out.extend(rule.check(unit))
+                elif isinstance(rule, ProjectRule):
+                    out.extend(rule.check(unit, facts))
+            except Exception as exc:
+                what = f" on {unit.id} ({unit.template})" if isinstance(unit, Function) else ""
+                msg = f"rule {rid} failed{what} ({type(exc).__name__}: {exc}); please report it"
+                if verbose:
+                    msg += "\n" + traceback.format_exc()
+                errors.append(msg)
+    return out

@@ -1,0 +1,324 @@
+"""LL101: SDK client or connection created inside the handler."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import libcst as cst
+
+from lambdalint.code.context import CodeContext, Handler, decorator_names, keyword, positional, string_value
+from lambdalint.code.module import PyModule
+from lambdalint.model import Finding, Severity
+from lambdalint.registry import CodeRule, Example, register
+
+# qualified factory -> what it makes
+FACTORIES: dict[str, str] = {
+    "boto3.client": "boto3 client",
+    "boto3.resource": "boto3 resource",
+    "boto3.Session": "boto3 session",
+    "boto3.session.Session": "boto3 session",
+    "aioboto3.Session": "aioboto3 session",
+    "botocore.session.get_session": "botocore session",
+    "botocore.session.Session": "botocore session",
+    "requests.Session": "requests session",
+    "requests.session": "requests session",
+    "requests.sessions.Session": "requests session",
+    "httpx.Client": "httpx client",
+    "httpx.AsyncClient": "httpx client",
+    "urllib3.PoolManager": "urllib3 pool",
+    "pymysql.connect": "MySQL connection",
+    "pymysql.Connect": "MySQL connection",
+    "MySQLdb.connect": "MySQL connection",
+    "mysql.connector.connect": "MySQL connection",
+    "psycopg2.connect": "PostgreSQL connection",
+    "psycopg.connect": "PostgreSQL connection",
+    "pg8000.connect": "PostgreSQL connection",
+    "pg8000.native.Connection": "PostgreSQL connection",
+    "sqlalchemy.create_engine": "SQLAlchemy engine",
+    "redis.Redis": "Redis client",
+    "redis.StrictRedis": "Redis client",
+    "redis.from_url": "Redis client",
+    "redis.Redis.from_url": "Redis client",
+    "redis.cluster.RedisCluster": "Redis client",
+    "pymongo.MongoClient": "MongoDB client",
+    "motor.motor_asyncio.AsyncIOMotorClient": "MongoDB client",
+    "elasticsearch.Elasticsearch": "Elasticsearch client",
+    "opensearchpy.OpenSearch": "OpenSearch client",
+    "pika.BlockingConnection": "RabbitMQ connection",
+    "cx_Oracle.connect": "Oracle connection",
+    "oracledb.connect": "Oracle connection",
+    "pyodbc.connect": "ODBC connection",
+    "snowflake.connector.connect": "Snowflake connection",
+    "kafka.KafkaProducer": "Kafka producer",
+    "confluent_kafka.Producer": "Kafka producer",
+    "neo4j.GraphDatabase.driver": "Neo4j driver",
+    "cassandra.cluster.Cluster": "Cassandra cluster",
+    "pymemcache.client.base.Client": "memcached client",
+}
+SESSION_FACTORIES = {"boto3.Session", "boto3.session.Session", "aioboto3.Session"}
+CACHE_DECORATORS = {
+    "functools.cache",
+    "functools.lru_cache",
+    "functools.cached_property",
+    "cachetools.cached",
+    "cachetools.func.ttl_cache",
+    "cachetools.func.lru_cache",
+}
+
+
+@dataclass
+class Creation:
+    call: cst.Call
+    what: str
+    path: list[str]  # handler -> ... -> function holding the call
+
+
+def describe(mod: PyModule, call: cst.Call, qual: str, scope: cst.FunctionDef) -> str:
+    if qual in ("boto3.client", "boto3.resource") or qual.endswith((".client", ".resource")):
+        arg = positional(call, 0) or keyword(call, "service_name")
+        service = string_value(arg.value) if arg else None
+        short = "client" if qual.endswith("client") else "resource"
+        prefix = "boto3" if qual.startswith("boto3.") else qual.rsplit(".", 1)[0]
+        return f"{prefix}.{short}({service!r})" if service else f"{prefix}.{short}(...)"
+    return f"{qual}()"
+
+
+def _names(node: cst.CSTNode) -> set[str]:
+    from lambdalint.code.module import walk
+
+    out = {n.value for n in walk(node) if isinstance(n, cst.Name)}
+    if isinstance(node, cst.Name):
+        out.add(node.value)
+    return out
+
+
+class Finder:
+    """Walks a handler and the same-module helpers it calls, tracking lazy-init guards."""
+
+    def __init__(self, mod: PyModule) -> None:
+        self.mod = mod
+        self.found: list[Creation] = []
+        self.seen: set[cst.FunctionDef] = set()
+
+    def function(self, fn: cst.FunctionDef, path: list[str], depth: int = 0) -> None:
+        if fn in self.seen or depth > 3:
+            return
+        self.seen.add(fn)
+        if any(d in CACHE_DECORATORS for d in decorator_names(self.mod, fn)):
+            return  # a cached factory creates its client once
+        globals_: set[str] = set()
+        from lambdalint.code.module import walk
+
+        for node in walk(fn.body, skip_nested=True):
+            if isinstance(node, cst.Global):
+                globals_.update(n.name.value for n in node.names)
+        self.block(fn, fn.body, frozenset(), globals_, path, depth)
+
+    def block(self, fn: cst.FunctionDef, suite: cst.BaseSuite, guards: frozenset[str], globals_: set[str], path: list[str], depth: int) -> None:
+        stmts = suite.body if isinstance(suite, cst.IndentedBlock) else [cst.SimpleStatementLine(body=suite.body)]
+        for stmt in stmts:
+            self.statement(fn, stmt, guards, globals_, path, depth)
+
+    def statement(self, fn: cst.FunctionDef, stmt: cst.CSTNode, guards: frozenset[str], globals_: set[str], path: list[str], depth: int) -> None:
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            return
+        if isinstance(stmt, cst.If):
+            g = guards | _names(stmt.test)
+            self.calls(fn, stmt.test, None, guards, globals_, path, depth)
+            self.block(fn, stmt.body, g, globals_, path, depth)
+            if stmt.orelse is not None:
+                if isinstance(stmt.orelse, cst.If):
+                    self.statement(fn, stmt.orelse, g, globals_, path, depth)
+                else:
+                    self.block(fn, stmt.orelse.body, g, globals_, path, depth)
+            return
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                targets: list[cst.BaseExpression] = []
+                if isinstance(small, cst.Assign):
+                    targets = [t.target for t in small.targets]
+                elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                    targets = [small.target]
+                self.calls(fn, small, targets, guards, globals_, path, depth)
+            return
+        # other compound statements: headers and bodies
+        for child in stmt.children:
+            if isinstance(child, cst.BaseSuite):
+                self.block(fn, child, guards, globals_, path, depth)
+            elif isinstance(child, (cst.ExceptHandler, cst.ExceptStarHandler, cst.Else, cst.Finally)):
+                self.block(fn, child.body, guards, globals_, path, depth)
+            elif isinstance(child, (cst.MatchCase,)):
+                self.block(fn, child.body, guards, globals_, path, depth)
+            elif isinstance(child, cst.CSTNode):
+                self.calls(fn, child, None, guards, globals_, path, depth)
+
+    def _lazy(self, targets: list[cst.BaseExpression] | None, guards: frozenset[str], globals_: set[str]) -> bool:
+        """An assignment that keeps the object across invocations, behind an `if` on it."""
+        for t in targets or []:
+            if isinstance(t, cst.Name) and t.value in globals_ and t.value in guards:
+                return True
+            if isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name):
+                container = t.value.value
+                if container in self.mod.assignments and container in guards:
+                    return True
+            if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value in guards:
+                return True  # cache objects / module attributes: `if not cache.client: cache.client = ...`
+        return False
+
+    def calls(self, fn: cst.FunctionDef, node: cst.CSTNode, targets: list[cst.BaseExpression] | None, guards: frozenset[str], globals_: set[str], path: list[str], depth: int) -> None:
+        from lambdalint.code.module import walk
+
+        lazy = self._lazy(targets, guards, globals_)
+        nodes = [node, *walk(node, skip_nested=True)] if isinstance(node, cst.Call) else walk(node, skip_nested=True)
+        for sub in nodes:
+            if not isinstance(sub, cst.Call):
+                continue
+            qual = self.mod.call_name(sub, fn)
+            if qual is None:
+                if isinstance(sub.func, cst.Attribute) and sub.func.attr.value in ("client", "resource"):
+                    if self._is_session(sub.func.value, fn) and not lazy:
+                        self.found.append(Creation(sub, describe(self.mod, sub, "session." + sub.func.attr.value, fn), path))
+                continue
+            if qual in FACTORIES:
+                if not lazy:
+                    self.found.append(Creation(sub, describe(self.mod, sub, qual, fn), path))
+            elif isinstance(sub.func, cst.Attribute) and sub.func.attr.value in ("client", "resource") and self._is_session(sub.func.value, fn):
+                if not lazy:
+                    self.found.append(Creation(sub, describe(self.mod, sub, qual, fn), path))
+            elif isinstance(sub.func, cst.Name) and sub.func.value in self.mod.functions and not lazy:
+                callee = self.mod.functions[sub.func.value]
+                self.function(callee, [*path, callee.name.value], depth + 1)
+
+    def _is_session(self, expr: cst.BaseExpression, fn: cst.FunctionDef) -> bool:
+        """``boto3.Session()`` itself, or a name assigned from it (module level or in ``fn``)."""
+        if isinstance(expr, cst.Call):
+            return self.mod.call_name(expr, fn) in SESSION_FACTORIES
+        if isinstance(expr, cst.Name):
+            value = self.mod.assignments.get(expr.value)
+            if isinstance(value, cst.Call) and self.mod.call_name(value) in SESSION_FACTORIES:
+                return True
+            from lambdalint.code.module import walk
+
+            for node in walk(fn.body, skip_nested=True):
+                if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
+                    if any(isinstance(t.target, cst.Name) and t.target.value == expr.value for t in node.targets):
+                        if self.mod.call_name(node.value, fn) in SESSION_FACTORIES:
+                            return True
+        return False
+
+
+@register
+class ClientInHandler(CodeRule):
+    id = "LL101"
+    name = "client-in-handler"
+    family = "code"
+    severity = Severity.WARNING
+    precision = "high"
+    fixable = False
+    tags = ("performance", "cold-start")
+    needles = ("boto", "requests", "httpx", "urllib3", "connect", "Redis", "redis", "Mongo", "create_engine",
+               "Session", "session", "Elasticsearch", "OpenSearch", "Connection", "Kafka", "Producer", "driver", "Cluster", "Client")
+    summary = "SDK client or connection created inside the handler, on every invocation."
+    doc = """
+## What it does
+Finds SDK clients, HTTP sessions and database/cache connections created while the handler
+runs: in the handler itself or in a same-module function it calls (followed a few levels
+deep). Covered: `boto3.client/resource/Session`, `session.client(...)`, botocore sessions,
+`requests.Session`, `httpx.Client`, `urllib3.PoolManager`, and the usual MySQL, PostgreSQL,
+SQLAlchemy, Redis, MongoDB, Elasticsearch/OpenSearch, RabbitMQ, Kafka, Oracle, ODBC and
+Snowflake connections. Imports and aliases are followed (`import boto3 as b`,
+`from boto3 import client`, `from boto3.session import Session`).
+
+Lazy initialisation is fine and not reported: assigning to a `global` (or a module-level
+cache dict or attribute) inside an `if` that tests it, or creating the client in a
+function decorated with `functools.cache`/`lru_cache`.
+
+## Why it matters
+Lambda keeps the execution environment, and everything at module scope, between
+invocations. A client created in the handler is rebuilt on every request: credentials are
+resolved again, endpoints re-discovered and TLS/database connections re-opened, which adds
+tens to hundreds of milliseconds per invocation and can exhaust database connection limits
+under load. Created once at module scope, it is reused by every warm invocation.
+
+## Example
+```python
+import boto3
+
+def lambda_handler(event, context):
+    s3 = boto3.client("s3")          # LL101: a new client on every invocation
+    return s3.list_buckets()
+```
+Use instead:
+```python
+import boto3
+
+s3 = boto3.client("s3")              # created once per execution environment
+
+def lambda_handler(event, context):
+    return s3.list_buckets()
+```
+or, when the client must not be created at import time:
+```python
+_s3 = None
+
+def get_s3():
+    global _s3
+    if _s3 is None:
+        _s3 = boto3.client("s3")
+    return _s3
+```
+
+## How to fix
+Move the creation to module scope (after the imports), or initialise lazily as above.
+"""
+    references = ("https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html#function-code",)
+    invalid = (
+        Example.code(
+            "import boto3\n\ndef lambda_handler(event, context):\n"
+            "    s3 = boto3.client('s3')\n    return s3.list_buckets()\n"
+        ),
+        Example.code(
+            "from boto3 import resource as mk\n\ndef table():\n    return mk('dynamodb').Table('t')\n\n"
+            "def handler(event, context):\n    return table().get_item(Key={'id': event['id']})\n",
+            note="created in a helper the handler calls, through an aliased import",
+        ),
+    )
+    valid = (
+        Example.code(
+            "import boto3\n\ns3 = boto3.client('s3')\n\ndef lambda_handler(event, context):\n"
+            "    return s3.list_buckets()\n"
+        ),
+        Example.code(
+            "import boto3\n\n_s3 = None\n\ndef lambda_handler(event, context):\n    global _s3\n"
+            "    if _s3 is None:\n        _s3 = boto3.client('s3')\n    return _s3.list_buckets()\n",
+            note="lazy global initialisation",
+        ),
+        Example.code(
+            "import functools\nimport boto3\n\n@functools.lru_cache(maxsize=None)\ndef client(name):\n"
+            "    return boto3.client(name)\n\ndef lambda_handler(event, context):\n"
+            "    return client('s3').list_buckets()\n",
+            note="cached factory",
+        ),
+    )
+
+    def check(self, ctx: CodeContext) -> Iterator[Finding]:
+        reported: set[cst.Call] = set()
+        for handler in ctx.handlers:
+            finder = Finder(ctx.mod)
+            finder.function(handler.node, [handler.name])
+            for c in finder.found:
+                if c.call in reported:
+                    continue
+                reported.add(c.call)
+                yield ctx.finding(c.call, self.message(handler, c), logical=".".join(c.path))
+
+    @staticmethod
+    def message(handler: Handler, c: Creation) -> str:
+        where = f"in handler `{handler.name}`"
+        if len(c.path) > 1:
+            where = f"in `{c.path[-1]}`, called from handler `{handler.name}` ({' -> '.join(c.path)})"
+        return (
+            f"{c.what} is created on every invocation {where}; create it once at module scope "
+            "(or lazily into a global) so warm invocations reuse it"
+        )
