@@ -72,7 +72,8 @@ def _fix(fix: Fix, root: Path) -> dict[str, Any] | None:
 def rule_descriptor(rid: str) -> dict[str, Any]:
     cls = all_rules()[rid]
     meta = cls.meta()
-    props: dict[str, Any] = {"tags": [meta.family, *meta.tags], "precision": PRECISION[meta.precision]}
+    tags = list(dict.fromkeys([meta.family, *meta.tags]))
+    props: dict[str, Any] = {"tags": tags, "precision": PRECISION[meta.precision]}
     if meta.security_severity is not None:
         props["security-severity"] = f"{meta.security_severity:.1f}"
         if "security" not in props["tags"]:
