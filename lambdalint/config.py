@@ -208,7 +208,7 @@ def parse_table(table: dict[str, Any], where: str, path: Path | None, root: Path
                 expanded = frozenset(
                     rid for rid in rules if any(s == "ALL" or rid.startswith(s) for s in sel)
                 )
-                cfg.per_file_ignores.append((glob, pathspec.PathSpec.from_lines("gitwildmatch", [glob]), expanded))
+                cfg.per_file_ignores.append((glob, pathspec.GitIgnoreSpec.from_lines([glob]), expanded))
         elif key in ("respect-gitignore", "cache"):
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: '{key}' must be true or false")

@@ -1,0 +1,108 @@
+"""Discovery: what is linted, what is skipped, and never silently empty."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from lambdalint.discover import DEFAULT_EXCLUDE, discover
+
+
+def names(paths: list[Path], root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in paths)
+
+
+def write(root: Path, rel: str, text: str = "x = 1\n") -> Path:
+    p = root / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text)
+    return p
+
+
+TEMPLATE = "AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n"
+
+
+def test_classifies_by_content_and_skips_build_folders(tmp_path: Path) -> None:
+    write(tmp_path, "src/app.py")
+    write(tmp_path, "infra/stack.template", TEMPLATE)
+    write(tmp_path, "infra/cfn.json", '{"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}')
+    write(tmp_path, "config/settings.yaml", "debug: true\n")
+    write(tmp_path, "package.json", '{"Type": "AWS::X::Y"}')
+    write(tmp_path, "serverless.yml", "service: x\n")
+    write(tmp_path, "tf/main.tf", "")
+    write(tmp_path, "tf/vars.tf", "")
+    for skipped in ("node_modules/a.py", ".aws-sam/build/F/app.py", ".venv/lib/x.py", "cdk.out/asset.123/app.py",
+                    ".terraform/modules/m/main.tf", "src/__pycache__/a.py", ".serverless/x.py"):
+        write(tmp_path, skipped)
+    write(tmp_path, "cdk.out/Stack.template.json", '{"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}')
+    d = discover([tmp_path], DEFAULT_EXCLUDE, True, tmp_path)
+    assert names(d.python, tmp_path) == ["src/app.py"]
+    assert names(d.templates, tmp_path) == ["cdk.out/Stack.template.json", "infra/cfn.json", "infra/stack.template"]
+    assert names(d.serverless, tmp_path) == ["serverless.yml"]
+    assert names(d.terraform_dirs, tmp_path) == ["tf"]
+
+
+def test_vendored_packages_next_to_dist_info_are_skipped(tmp_path: Path) -> None:
+    write(tmp_path, "src/app.py")
+    write(tmp_path, "src/requests/api.py")
+    write(tmp_path, "src/six.py")
+    write(tmp_path, "src/requests-2.31.0.dist-info/top_level.txt", "requests\n")
+    write(tmp_path, "src/six-1.16.0.dist-info/RECORD", "six.py,sha256=x,1\n")
+    d = discover([tmp_path], DEFAULT_EXCLUDE, True, tmp_path)
+    assert names(d.python, tmp_path) == ["src/app.py"]
+
+
+def test_gitignore_prunes_below_but_never_the_given_path(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, ".gitignore", "build/\n*.gen.py\n")
+    write(tmp_path, "build/app.py")
+    write(tmp_path, "src/a.gen.py")
+    write(tmp_path, "src/app.py")
+    d = discover([tmp_path], DEFAULT_EXCLUDE, True, tmp_path)
+    assert names(d.python, tmp_path) == ["src/app.py"]
+    d = discover([tmp_path / "build"], DEFAULT_EXCLUDE, True, tmp_path)
+    assert names(d.python, tmp_path) == ["build/app.py"]
+    d = discover([tmp_path], DEFAULT_EXCLUDE, False, tmp_path)
+    assert names(d.python, tmp_path) == ["build/app.py", "src/a.gen.py", "src/app.py"]
+
+
+def test_exclude_patterns_never_exclude_the_given_path(tmp_path: Path) -> None:
+    write(tmp_path, "fixtures/x/app.py")
+    write(tmp_path, "src/app.py")
+    exclude = [*DEFAULT_EXCLUDE, "fixtures"]
+    assert names(discover([tmp_path], exclude, True, tmp_path).python, tmp_path) == ["src/app.py"]
+    assert names(discover([tmp_path / "fixtures" / "x"], exclude, True, tmp_path).python, tmp_path) == ["fixtures/x/app.py"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
+def test_symlinks_loops_and_links_out_of_tree(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    outside = tmp_path / "outside"
+    write(outside, "secret.py")
+    write(tree, "src/app.py")
+    (tree / "loop").symlink_to(tree)  # a directory loop
+    (tree / "out").symlink_to(outside)  # a folder outside the tree
+    (tree / "src" / "escape.py").symlink_to(outside / "secret.py")
+    (tree / "src" / "alias.py").symlink_to(tree / "src" / "app.py")
+    (tree / "dangling.py").symlink_to(tree / "nowhere.py")
+    d = discover([tree], DEFAULT_EXCLUDE, True, tree)
+    assert names(d.python, tree) == ["src/alias.py", "src/app.py"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root can read anything")
+def test_unreadable_folder_is_a_note(tmp_path: Path) -> None:
+    write(tmp_path, "locked/app.py")
+    (tmp_path / "locked").chmod(0)
+    try:
+        d = discover([tmp_path], DEFAULT_EXCLUDE, True, tmp_path)
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+    assert any("unreadable" in n for n in d.notes)
+
+
+def test_spaces_and_non_ascii_names(tmp_path: Path) -> None:
+    write(tmp_path, "my project/srç/ämter.py")
+    d = discover([tmp_path], DEFAULT_EXCLUDE, True, tmp_path)
+    assert names(d.python, tmp_path) == ["my project/srç/ämter.py"]
