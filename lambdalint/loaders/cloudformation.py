@@ -194,7 +194,9 @@ def load(path: Path, data: bytes, project: Project) -> None:
     try:
         text = decode_text(data)
     except UnicodeDecodeError as exc:
-        project.findings.append(parse_error(path, f"template is not valid UTF-8 (byte {exc.start})"))
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        project.findings.append(parse_error(path, f"template is not valid UTF-8: byte 0x{data[exc.start]:02x}", line, col))
         return
     from cfnlint.decode import decode_str  # heavy import: only when a template exists
 
@@ -206,18 +208,32 @@ def load(path: Path, data: bytes, project: Project) -> None:
     except Exception as exc:  # cfn-lint's decoder raising instead of reporting
         project.findings.append(parse_error(path, f"template could not be parsed: {exc}"))
         return
-    if template is None or matches:
-        for m in matches[:1] or []:
+    if matches:
+        seen: set[int] = set()
+        for m in matches[:5]:
+            line = getattr(m, "linenumber", 1) or 1
+            if line in seen:
+                continue
+            seen.add(line)
             msg = str(getattr(m, "message", m)).strip()
-            project.findings.append(parse_error(path, f"template could not be parsed: {msg}", getattr(m, "linenumber", 1) or 1, getattr(m, "columnnumber", 1) or 1))
-        if template is None and not matches:
-            project.findings.append(parse_error(path, "template could not be parsed"))
+            project.findings.append(parse_error(path, f"template could not be parsed: {msg}", line, getattr(m, "columnnumber", 1) or 1))
         return
-    if not isinstance(template, dict):
-        project.findings.append(parse_error(path, "template is not a mapping"))
-        return
+    if not is_template(template):
+        return  # the discovery sniff matched text that is not a template (a comment, a string)
     project.texts[path] = text
     TemplateLoader(path, template, project).run()
+
+
+def is_template(template: Any) -> bool:
+    """A CloudFormation/SAM document: a format version, the SAM transform, or AWS:: resources."""
+    if not isinstance(template, dict):
+        return False
+    if "AWSTemplateFormatVersion" in template or SAM_TRANSFORM in as_list(template.get("Transform")):
+        return True
+    resources = template.get("Resources")
+    if isinstance(resources, dict):
+        return any(str(as_dict(r).get("Type", "")).startswith(("AWS::", "Custom::")) for r in resources.values())
+    return False
 
 
 class TemplateLoader:
@@ -351,6 +367,8 @@ class TemplateLoader:
         if group is not None:
             target = r.ref_target(group)
             fn.extra["log_group_ref"] = target if target else UNKNOWN
+        if props.get("CapacityProviderConfig") is not None:  # Lambda Managed Instances: other limits
+            fn.extra["managed_instances"] = True
 
     def _environment(self, fn: Function, props: dict[str, Any]) -> None:
         env = self._prop(fn, props, "Environment", "environment")
