@@ -190,7 +190,19 @@ def sniff_format(template: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- entry point
 
 
+MAX_TEMPLATE_BYTES = 1024 * 1024  # CloudFormation's limit for a template body (via S3)
+
+
 def load(path: Path, data: bytes, project: Project) -> None:
+    if len(data) > MAX_TEMPLATE_BYTES:
+        project.findings.append(
+            parse_error(
+                path,
+                f"template is {len(data) / 1024 / 1024:.1f} MB, over CloudFormation's 1 MB template size limit: "
+                "it cannot be deployed as is (not analysed)",
+            )
+        )
+        return
     try:
         text = decode_text(data)
     except UnicodeDecodeError as exc:
@@ -575,7 +587,7 @@ class TemplateLoader:
                             mp = as_dict(as_dict(self.r.resources[target]).get("Properties"))
                             role.statements.extend(self._statements(mp.get("PolicyDocument"), iloc))
                         else:
-                            lit = self.r.string(item)
+                            lit = self._policy_arn(item)
                             if isinstance(lit, str):
                                 role.managed_policies.append(Val(lit, iloc))
                             else:
@@ -599,20 +611,40 @@ class TemplateLoader:
             mp = as_dict(as_dict(self.r.resources[target]).get("Properties"))
             role.statements.extend(self._statements(mp.get("PolicyDocument"), where))
             return
-        lit = self.r.string(arn)
+        lit = self._policy_arn(arn)
         if isinstance(lit, str):
             role.managed_policies.append(Val(lit, where))
         else:
             role.opaque_policies.append(Val("ManagedPolicyArns", where))
+
+    def _policy_arn(self, value: Any) -> str | Unknown:
+        """A managed policy ARN; ``!Sub arn:${AWS::Partition}:iam::aws:policy/X`` keeps the
+        partition placeholder (the policy name is what matters, and it is literal)."""
+        lit = self.r.string(value)
+        if isinstance(lit, str) or not isinstance(value, dict) or len(value) != 1:
+            return lit
+        arg = value.get("Fn::Sub")
+        if isinstance(arg, str) and {m.group(1) for m in PSEUDO.finditer(arg)} == {"AWS::Partition"}:
+            return arg
+        return UNKNOWN
 
     def iam_policy(self, rid: str, res: dict[str, Any]) -> None:
         props = as_dict(res.get("Properties"))
         where = self.loc(rid, self.loc(res))
         for ref in as_list(props.get("Roles")):
             target = self.r.ref_target(ref)
-            role = self.roles.get(target) if target else None
+            role = self.roles.get(target) if target else self._generated_role(ref)
             if role is not None:
                 role.statements.extend(self._statements(props.get("PolicyDocument"), where))
+
+    def _generated_role(self, ref: Any) -> Role | None:
+        """The role SAM generates for a function without ``Role`` (``!Ref <Function>Role``)."""
+        name = ref.get("Ref") if isinstance(ref, dict) and len(ref) == 1 else None
+        if not isinstance(name, str) or not name.endswith("Role"):
+            return None
+        fn = self.functions.get(name[: -len("Role")])
+        role = fn.role if fn is not None else None
+        return role if isinstance(role, Role) and role.generated and role.id == name else None
 
     def _link_roles(self) -> None:
         for fn in self.functions.values():
@@ -715,6 +747,8 @@ class TemplateLoader:
             source_account=self._opt_string(props, "SourceAccount"),
             principal_org_id=self._opt_string(props, "PrincipalOrgID"),
             function_url_auth_type=self._opt_string(props, "FunctionUrlAuthType"),
+            invoked_via_function_url=as_bool(props["InvokedViaFunctionUrl"]) if "InvokedViaFunctionUrl" in props else None,
+            event_source_token=self._opt_string(props, "EventSourceToken"),
             ignores=ignores_from_metadata(res),
         )
         for key in ("Principal", "SourceArn", "SourceAccount", "FunctionUrlAuthType"):
@@ -762,11 +796,8 @@ class TemplateLoader:
     def log_group(self, rid: str, res: dict[str, Any]) -> None:
         props = as_dict(res.get("Properties"))
         name = props.get("LogGroupName")
-        fn: Function | None = None
-        target = self.r.ref_target(name)
-        if target in self.functions:
-            fn = self.functions[target]
-        else:
+        fn = self._default_log_group_owner(name)
+        if fn is None:
             for f in self.functions.values():
                 if f.extra.get("log_group_ref") == rid:
                     fn = f
@@ -779,6 +810,29 @@ class TemplateLoader:
         retention = props.get("RetentionInDays")
         fn.log_retention = self.r.integer(retention)
         fn.locs["log_retention"] = self.kloc(props, "RetentionInDays", self.loc(rid))
+
+    def _default_log_group_owner(self, name: Any) -> Function | None:
+        """The function whose own log group ``/aws/lambda/<function name>`` this name spells."""
+        if not isinstance(name, dict) or len(name) != 1:
+            return None
+        (fn_name, arg), = name.items()
+        if fn_name == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and arg[0] == "":
+            parts = as_list(arg[1])
+            if len(parts) == 2 and parts[0] == "/aws/lambda/":
+                target = self.r.ref_target(parts[1]) if as_dict(parts[1]).keys() == {"Ref"} else None
+                return self.functions.get(target) if target else None
+            return None
+        if fn_name != "Fn::Sub" or not isinstance(arg, str) or not arg.startswith("/aws/lambda/"):
+            return None
+        rest = arg[len("/aws/lambda/") :]
+        m = re.fullmatch(r"\$\{([^}.!]+)\}", rest)
+        if m and m.group(1) in self.functions:
+            return self.functions[m.group(1)]
+        for f in self.functions.values():  # the same unresolved name (``${AWS::StackName}-api``)
+            raw = as_dict(as_dict(self.r.resources.get(f.id)).get("Properties")).get("FunctionName")
+            if isinstance(raw, dict) and raw.get("Fn::Sub") == rest:
+                return f
+        return None
 
     def bucket_notifications(self, rid: str, res: dict[str, Any]) -> None:
         props = as_dict(res.get("Properties"))
