@@ -66,6 +66,8 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--show-source", is_flag=True, help="Show the offending source line under each finding.")
 @click.option("--statistics", is_flag=True, help="Show a count of findings per rule.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: nearest pyproject.toml [tool.lambdalint], lambdalint.toml or .lambdalint.toml).")
+@click.option("--fix", is_flag=True, help="Apply automatic fixes (atomically; never a result that does not parse), then report what is left.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them (exit 1 when there is one).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write .lambdalint_cache/.")
 @click.option("--include-suppressed", is_flag=True, help="Report suppressed findings too (marked; SARIF 'suppressions').")
 @click.option("--force-exclude", is_flag=True, help="Apply exclude patterns to files named on the command line too (for pre-commit).")
@@ -87,6 +89,8 @@ def check(
     show_source: bool,
     statistics: bool,
     config_path: Path | None,
+    fix: bool,
+    diff: bool,
     no_cache: bool,
     include_suppressed: bool,
     force_exclude: bool,
@@ -151,19 +155,23 @@ def _check(**opts: Any) -> int:
 
     started = time.perf_counter()
     progress = _progress_printer(started) if _interactive_stderr() else None
-    result = run(
-        RunOptions(
-            paths=paths,
-            config=config,
-            use_cache=not opts["no_cache"],
-            jobs=opts["jobs"],
-            force_exclude=opts["force_exclude"],
-            verbose=opts["verbose"],
-            progress=progress,
-        )
+    run_options = RunOptions(
+        paths=paths,
+        config=config,
+        use_cache=not opts["no_cache"],
+        jobs=opts["jobs"],
+        force_exclude=opts["force_exclude"],
+        verbose=opts["verbose"],
+        progress=progress,
     )
+    result = run(run_options)
     if progress is not None:
         click.echo("\r\033[K", err=True, nl=False)
+    if opts["diff"]:
+        return _diff(result)
+    if opts["fix"]:
+        if _apply_fixes(result):
+            result = run(run_options)  # report what is left
 
     visible = result.visible
     failing = [f for f in visible if f.severity >= config.fail_on]
@@ -196,6 +204,38 @@ def _check(**opts: Any) -> int:
         sys.stdout.flush()
     _stderr_notes(result, opts, started)
     return code
+
+
+def _diff(result: Any) -> int:
+    from lambdalint import fix
+    from lambdalint.report import ReportContext
+
+    ctx = ReportContext(result=result, cwd=Path.cwd().resolve())
+    changed = 0
+    for ff in fix.plan(result):
+        if ff.fixed != ff.original:
+            sys.stdout.write(fix.unified_diff(ff, ctx.display_path(ff.path)))
+            changed += 1
+    click.echo(f"lambdalint: {changed} file{'s' if changed != 1 else ''} would be changed", err=True)
+    return EXIT_FINDINGS if changed else EXIT_OK
+
+
+def _apply_fixes(result: Any) -> int:
+    from lambdalint import fix
+
+    fixed_files = fixed = 0
+    for ff in fix.plan(result):
+        if ff.fixed == ff.original:
+            continue
+        problem = fix.write(ff)
+        if problem:
+            click.echo(f"lambdalint: {ff.path}: not fixed: {problem}", err=True)
+            continue
+        fixed_files += 1
+        fixed += len(ff.applied)
+    if fixed:
+        click.echo(f"lambdalint: fixed {fixed} finding{'s' if fixed != 1 else ''} in {fixed_files} file{'s' if fixed_files != 1 else ''}", err=True)
+    return fixed
 
 
 def _write_report(path: Path, text: str) -> None:

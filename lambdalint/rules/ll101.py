@@ -9,7 +9,7 @@ import libcst as cst
 
 from lambdalint.code.context import CodeContext, Handler, decorator_names, keyword, positional, string_value
 from lambdalint.code.module import PyModule
-from lambdalint.model import Finding, Severity
+from lambdalint.model import Finding, Fix, Severity
 from lambdalint.registry import CodeRule, Example, register
 
 # qualified factory -> what it makes
@@ -215,7 +215,7 @@ class ClientInHandler(CodeRule):
     family = "code"
     severity = Severity.WARNING
     precision = "high"
-    fixable = False
+    fixable = True
     tags = ("performance", "cold-start")
     needles = ("boto", "requests", "httpx", "urllib3", "connect", "Redis", "redis", "Mongo", "create_engine",
                "Session", "session", "Elasticsearch", "OpenSearch", "Connection", "Kafka", "Producer", "driver", "Cluster", "Client")
@@ -271,6 +271,11 @@ def get_s3():
 
 ## How to fix
 Move the creation to module scope (after the imports), or initialise lazily as above.
+`lambdalint --fix` does the first for you when the call's arguments are literals,
+module-level names or environment lookups: it creates the client once after the imports
+under a new, unique name (`S3_CLIENT`) and makes the function use it. `--diff` shows the
+change without writing it. Creations used as context managers, inside `try` blocks or
+depending on per-invocation values are reported with the reason there is no automatic fix.
 """
     references = ("https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html#function-code",)
     invalid = (
@@ -311,7 +316,9 @@ Move the creation to module scope (after the imports), or initialise lazily as a
                 if c.call in reported:
                     continue
                 reported.add(c.call)
-                yield ctx.finding(c.call, self.message(handler, c), logical=".".join(c.path))
+                fix, why_not = fix_for(ctx, c)
+                message = self.message(handler, c) + (f" ({why_not})" if why_not else "")
+                yield ctx.finding(c.call, message, logical=".".join(c.path), fix=fix)
 
     @staticmethod
     def message(handler: Handler, c: Creation) -> str:
@@ -322,3 +329,152 @@ Move the creation to module scope (after the imports), or initialise lazily as a
             f"{c.what} is created on every invocation {where}; create it once at module scope "
             "(or lazily into a global) so warm invocations reuse it"
         )
+
+
+# --------------------------------------------------------------------------- autofix
+
+SAFE_CALLS = {"os.getenv", "os.environ.get", "botocore.config.Config", "str", "int", "float", "bool"}
+
+
+class NotFixable(Exception):
+    """Why a creation cannot be hoisted automatically (shown in the finding)."""
+
+
+def _top_level_index(mod: PyModule, fn_name: str) -> int:
+    for i, stmt in enumerate(mod.module.body):
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == fn_name:
+            return i
+    raise NotFixable(f"`{fn_name}` is not a top-level function")
+
+
+def _defined_at(mod: PyModule, name: str) -> int | None:
+    """Index of the last top-level statement binding ``name`` (import or assignment)."""
+    found = None
+    for i, stmt in enumerate(mod.module.body):
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                names: set[str] = set()
+                if isinstance(small, (cst.Import, cst.ImportFrom)):
+                    from lambdalint.code.module import import_bindings
+
+                    names = set(import_bindings(small))
+                elif isinstance(small, cst.Assign):
+                    names = {t.target.value for t in small.targets if isinstance(t.target, cst.Name)}
+                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    names = {small.target.value}
+                if name in names:
+                    found = i
+        elif isinstance(stmt, (cst.If, cst.Try)) and name in mod.imports:
+            found = i
+    return found
+
+
+def _check_args(mod: PyModule, call: cst.Call, fn: cst.FunctionDef) -> set[str]:
+    """Module-level names the call needs; raises NotFixable when it depends on anything else."""
+    from lambdalint.code.module import walk
+
+    local = set(mod.local_imports(fn))
+    if isinstance(call.func, (cst.Name, cst.Attribute)):
+        base = call.func
+        while isinstance(base, cst.Attribute):
+            base = base.value
+        if isinstance(base, cst.Name) and base.value in local:
+            raise NotFixable(f"`{base.value}` is imported inside `{fn.name.value}`")
+    needed: set[str] = set()
+    for node in walk(call):
+        if isinstance(node, cst.Call) and node is not call:
+            qual = mod.call_name(node, fn)
+            if qual not in SAFE_CALLS:
+                raise NotFixable(f"its arguments call `{qual or 'a function'}`")
+        if isinstance(node, (cst.Lambda, cst.Await, cst.Yield, cst.NamedExpr)):
+            raise NotFixable("its arguments are not simple values")
+    for node in [call.func, *walk(call.func)] if isinstance(call.func, cst.Name) else walk(call):
+        if isinstance(node, cst.Name) and not _is_attr_or_keyword(call, node):
+            needed.add(node.value)
+    if isinstance(call.func, cst.Name):
+        needed.add(call.func.value)
+    for name in needed:
+        if name in {"True", "False", "None", "str", "int", "float", "bool"}:
+            continue
+        if name in local or (name not in mod.imports and name not in mod.assignments):
+            raise NotFixable(f"it uses `{name}`, which is not a module-level name")
+    return needed - {"True", "False", "None", "str", "int", "float", "bool"}
+
+
+def _is_attr_or_keyword(call: cst.Call, name: cst.Name) -> bool:
+    """Attribute names (``x.attr``) and keyword names (``f(k=...)``) are not variables."""
+    from lambdalint.code.module import walk
+
+    for node in [call, *walk(call)]:
+        if isinstance(node, cst.Attribute) and node.attr is name:
+            return True
+        if isinstance(node, cst.Arg) and node.keyword is name:
+            return True
+    return False
+
+
+def _new_name(mod: PyModule, what: str) -> str:
+    import re
+
+    base = re.sub(r"[^A-Za-z0-9]+", "_", what.split("(")[0] + "_" + (what.split("'")[1] if "'" in what else "")).strip("_")
+    parts = base.upper().split("_")
+    if parts and parts[0] in ("BOTO3", "SESSION"):
+        parts = parts[1:]
+    kind = parts[0] if parts else "CLIENT"
+    rest = parts[1:]
+    name = "_".join([*rest, kind]) if rest else (kind if kind != "CLIENT" else "SDK_CLIENT")
+    name = re.sub(r"^(\d)", r"_\1", name) or "SDK_CLIENT"
+    taken = set(mod.imports) | set(mod.assignments) | set(mod.functions) | set(mod.classes)
+    from lambdalint.code.module import walk
+
+    taken |= {n.value for n in walk(mod.module) if isinstance(n, cst.Name)}
+    candidate, i = name, 2
+    while candidate in taken:
+        candidate, i = f"{name}_{i}", i + 1
+    return candidate
+
+
+def hoist(mod: PyModule, c: Creation) -> tuple[str, str]:
+    """New source with the creation hoisted to module scope, and a description."""
+    from lambdalint.code.module import walk
+
+    fn_name = c.path[-1]
+    fn = mod.functions.get(fn_name)
+    if fn is None:
+        raise NotFixable(f"`{fn_name}` is not a top-level function")
+    for node in walk(fn.body, skip_nested=True):
+        if isinstance(node, cst.WithItem) and (node.item is c.call or c.call in set(walk(node.item))):
+            raise NotFixable("it is used as a context manager, which closes it after the block")
+        if isinstance(node, (cst.Try, cst.TryStar)) and c.call in set(walk(node.body)):
+            raise NotFixable("it is created inside a `try` block that handles its errors")
+    needed = _check_args(mod, c.call, fn)
+    def_index = _top_level_index(mod, fn_name)
+    after = [i for i in (_defined_at(mod, n) for n in needed) if i is not None]
+    imports_end = max((i for i, s in enumerate(mod.module.body[:def_index])
+                       if isinstance(s, cst.SimpleStatementLine) and any(isinstance(x, (cst.Import, cst.ImportFrom)) for x in s.body)),
+                      default=-1)
+    insert_at = max([imports_end, *after]) + 1
+    if insert_at > def_index:
+        raise NotFixable("a name it needs is defined after the function")
+    name = _new_name(mod, c.what)
+    new_stmt = cst.SimpleStatementLine(
+        body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=c.call)],
+        leading_lines=[cst.EmptyLine()] if insert_at > 0 and insert_at - 1 == imports_end else [],
+    )
+    replaced = mod.module.deep_replace(c.call, cst.Name(name))
+    assert isinstance(replaced, cst.Module)
+    body = list(replaced.body)
+    body.insert(insert_at, new_stmt)
+    new_code = replaced.with_changes(body=body).code
+    cst.parse_module(new_code)  # the result must parse
+    return new_code, f"create {c.what} once at module scope as `{name}`"
+
+
+def fix_for(ctx: CodeContext, c: Creation) -> tuple[Fix | None, str]:
+    try:
+        new_code, description = hoist(ctx.mod, c)
+    except NotFixable as reason:
+        return None, f"no automatic fix: {reason}"
+    except Exception as exc:  # never let a fix attempt cost the finding
+        return None, f"no automatic fix ({type(exc).__name__})"
+    return Fix(ctx.mod.path, ctx.mod.text, new_code, description), ""
