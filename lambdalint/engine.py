@@ -51,6 +51,9 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     cache_hits: int = 0
     scope: list[Path] | None = None
+    # what --fix needs to re-analyse a file after each fix
+    jobs: dict[Path, FileJob] = field(default_factory=dict)
+    settings: CodeSettings | None = None
 
     @property
     def visible(self) -> list[Finding]:
@@ -190,6 +193,8 @@ def run(opts: RunOptions) -> RunResult:
         timings=timer.timings,
         cache_hits=cache.hits,
         scope=scope,
+        jobs={j.path: j for j in jobs},
+        settings=settings,
     )
 
 
