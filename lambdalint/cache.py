@@ -78,6 +78,8 @@ class Cache:
             os.replace(tmp, folder / key)
         except OSError:
             self.enabled = False  # read-only tree: run without a cache rather than fail
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            pass  # not cacheable: computed again next time
 
     def _prepare(self) -> None:
         if self._ready:

@@ -121,19 +121,19 @@ def run(opts: RunOptions) -> RunResult:
                 _merge(disc, w.out)
 
     project = Project(root=root)
+    cache = Cache(root, enabled=opts.use_cache and config.cache)
     with timer.phase("load templates"):
         for path in disc.templates:
-            _guard(project, path, lambda p=path: loaders.load_template(p, disc.contents.get(p) or p.read_bytes(), project))
+            _load(project, cache, path, "cfn", lambda p, data, into: loaders.load_template(p, data, into), disc.contents.get(path))
         for path in disc.serverless:
-            _guard(project, path, lambda p=path: loaders.load_serverless(p, p.read_bytes(), project))
+            _load(project, cache, path, "sls", lambda p, data, into: loaders.load_serverless(p, data, into))
         for folder in disc.terraform_dirs:
-            _guard(project, folder, lambda d=folder: loaders.load_terraform(d, project))
+            _load(project, cache, folder, "tf", lambda d, _, into: loaders.load_terraform(d, into))
         for path, err in disc.unreadable.items():
             from lambdalint.loaders.common import parse_error
 
             project.findings.append(parse_error(path, f"file could not be read: {err}"))
 
-    cache = Cache(root, enabled=opts.use_cache and config.cache)
     settings = CodeSettings(
         tuple(
             (rid, int(config.severity_of(rid)), tuple(sorted(config.options_for(rid).items())))
@@ -228,6 +228,72 @@ def _rel(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def _load(
+    project: Project,
+    cache: Cache,
+    path: Path,
+    kind: str,
+    loader: Callable[[Path, bytes, Project], None],
+    data: bytes | None = None,
+) -> None:
+    """Load one template (or Terraform folder) into its own project, through the cache.
+
+    A template's model depends only on its own bytes (a Terraform module: its folder's .tf
+    files) and its path, so that is the cache key."""
+    try:
+        if kind == "tf":
+            parts = sorted((p.name, p.read_bytes()) for p in path.iterdir() if p.suffix == ".tf" and p.is_file())
+            data = b""
+        else:
+            data = data if data is not None else path.read_bytes()
+            parts = []
+    except OSError as exc:
+        from lambdalint.loaders.common import parse_error
+
+        project.findings.append(parse_error(path, f"file could not be read: {exc.strerror or exc}"))
+        return
+    key = cache.key("template", kind, str(path), data, parts)
+    hit = cache.get(key)
+    if isinstance(hit, Project):
+        project.merge(hit)
+        return
+    own = Project(root=project.root)
+    _guard(own, path, lambda: loader(path, data, own))
+    plain(own)
+    cache.put(key, own)
+    project.merge(own)
+
+
+def plain(obj: Any, _seen: set[int] | None = None) -> Any:
+    """Replace the decoders' str subclasses (which carry line marks) by plain ``str`` in the
+    model, in place, so that it pickles into the cache and compares like ordinary strings."""
+    seen = _seen if _seen is not None else set()
+    if id(obj) in seen:
+        return obj
+    if isinstance(obj, str):
+        return obj if type(obj) is str else str(obj)
+    if isinstance(obj, (int, float, bool, type(None), Path)) or obj is UNKNOWN:
+        return obj
+    seen.add(id(obj))
+    if isinstance(obj, list):
+        obj[:] = [plain(v, seen) for v in obj]
+    elif isinstance(obj, tuple):
+        return type(obj)(plain(v, seen) for v in obj) if not hasattr(obj, "_fields") else obj
+    elif isinstance(obj, dict):
+        items = [(plain(k, seen), plain(v, seen)) for k, v in obj.items()]
+        obj.clear()
+        obj.update(items)
+    elif isinstance(obj, (set, frozenset)):
+        return type(obj)(plain(v, seen) for v in obj)
+    elif hasattr(obj, "__dataclass_fields__"):
+        for name in obj.__dataclass_fields__:
+            value = getattr(obj, name)
+            new = plain(value, seen)
+            if new is not value:
+                object.__setattr__(obj, name, new)
+    return obj
 
 
 def _guard(project: Project, path: Path, load: Callable[[], None]) -> None:

@@ -347,6 +347,16 @@ class Project:
         self.functions.extend(template.functions)
         self.notes.extend(template.notes)
 
+    def merge(self, other: Project) -> None:
+        """Add what a loader put into a separate project (one template, loaded or cached)."""
+        self.templates.extend(other.templates)
+        self.functions.extend(other.functions)
+        self.roles.update(other.roles)
+        self.queues.update(other.queues)
+        self.findings.extend(other.findings)
+        self.texts.update(other.texts)
+        self.notes.extend(other.notes)
+
     def iter_python_handlers(self) -> Iterator[tuple[Function, Path, str]]:
         """(function, module file, function name) for every resolvable Python handler."""
         for fn in self.functions:

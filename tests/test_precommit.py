@@ -44,9 +44,11 @@ def _findings(args: list[str], cwd: Path) -> set[tuple[str, int, str]]:
 
 def _repo(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
-    shutil.copytree(FIXTURES / "LL101", repo / "svc")
-    shutil.copytree(FIXTURES / "suppressions", repo / "other")
+    no_config = shutil.ignore_patterns(".lambdalint.toml")
+    shutil.copytree(FIXTURES / "LL101", repo / "svc", ignore=no_config)
+    shutil.copytree(FIXTURES / "suppressions", repo / "other", ignore=no_config)
     (repo / ".git").mkdir()
+    (repo / "pyproject.toml").write_text('[tool.lambdalint]\nselect = ["LL0", "LL1"]\n')
     return repo
 
 

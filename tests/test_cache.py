@@ -1,0 +1,66 @@
+"""The content-hash cache: same findings as without it, invalidated by what matters."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from lambdalint.config import Config
+from lambdalint.engine import RunOptions, run
+from tests.conftest import FIXTURES
+
+
+def lint(folder: Path, cache: bool = True) -> tuple[list[tuple[str, int, str, str]], int]:
+    cfg = Config(root=folder, select=["LL0", "LL1"])
+    res = run(RunOptions([folder], cfg, use_cache=cache, jobs=1))
+    return [(f.location.path.name, f.location.line, f.rule_id, f.message) for f in res.visible], res.cache_hits
+
+
+def project(tmp_path: Path) -> Path:
+    dest = tmp_path / "p"
+    shutil.copytree(FIXTURES / "LL101", dest)
+    shutil.copytree(FIXTURES / "robust-templates", dest / "more", ignore=shutil.ignore_patterns(".lambdalint.toml"))
+    return dest
+
+
+def test_warm_run_hits_and_matches_uncached(tmp_path: Path) -> None:
+    p = project(tmp_path)
+    uncached, hits = lint(p, cache=False)
+    assert hits == 0 and not (p / ".lambdalint_cache").exists()
+    cold, _ = lint(p)
+    warm, hits = lint(p)
+    assert uncached == cold == warm
+    assert hits > 10  # every Python file and every template
+    assert (p / ".lambdalint_cache" / ".gitignore").read_text().strip().endswith("*")
+
+
+def test_template_change_invalidates_the_handler_results(tmp_path: Path) -> None:
+    p = project(tmp_path)
+    before, _ = lint(p)
+    assert any(name == "orders.py" and line == 25 for name, line, _, _ in before)
+    tpl = p / "template.yaml"
+    tpl.write_text(tpl.read_text().replace("Handler: orders.lambda_handler", "Handler: orders.not_a_handler"))
+    after, _ = lint(p)
+    lines = {line for name, line, _, _ in after if name == "orders.py"}
+    assert lines == {37}  # only not_a_handler is deployed now
+    assert after == lint(p, cache=False)[0]
+
+
+def test_corrupt_cache_entries_are_misses(tmp_path: Path) -> None:
+    p = project(tmp_path)
+    first, _ = lint(p)
+    for entry in (p / ".lambdalint_cache").rglob("*"):
+        if entry.is_file() and entry.name != ".gitignore":
+            entry.write_bytes(b"\x80garbage")
+    again, hits = lint(p)
+    assert again == first and hits == 0
+
+
+def test_read_only_tree_runs_without_cache(tmp_path: Path) -> None:
+    p = project(tmp_path)
+    p.chmod(0o555)
+    try:
+        findings, _ = lint(p)
+    finally:
+        p.chmod(0o755)
+    assert findings
