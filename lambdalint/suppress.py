@@ -10,8 +10,9 @@ from pathlib import Path
 
 from lambdalint.model import Finding, Location, Severity
 
+# `#` in Python, YAML and HCL; `//` also in HCL
 COMMENT = re.compile(
-    r"#\s*lambdalint\s*:\s*(?P<kind>ignore-file|ignore)\b(?:\[(?P<ids>[^\]]*)\])?", re.IGNORECASE
+    r"(?:#|//)\s*lambdalint\s*:\s*(?P<kind>ignore-file|ignore)\b(?:\[(?P<ids>[^\]]*)\])?", re.IGNORECASE
 )
 
 
@@ -34,7 +35,7 @@ class Suppression:
 
 
 def scan_comments(path: Path, text: str) -> list[Suppression]:
-    """Suppression comments in a Python, YAML or HCL file (all use ``#`` comments)."""
+    """Suppression comments in a Python, YAML or HCL file."""
     if "lambdalint" not in text.lower():
         return []
     out = []
