@@ -163,6 +163,7 @@ def _check(**opts: Any) -> int:
         force_exclude=opts["force_exclude"],
         verbose=opts["verbose"],
         progress=progress,
+        fixes=bool(opts["fix"] or opts["diff"] or fmt_wants_fixes(opts["fmt"], targets)),
     )
     result = run(run_options)
     if progress is not None:
@@ -204,6 +205,11 @@ def _check(**opts: Any) -> int:
         sys.stdout.flush()
     _stderr_notes(result, opts, started)
     return code
+
+
+def fmt_wants_fixes(fmt: str, targets: list[tuple[str, Path]]) -> bool:
+    """SARIF carries fixes; other formats only say whether one exists."""
+    return fmt.lower() == "sarif" or any(f == "sarif" for f, _ in targets)
 
 
 def _diff(result: Any) -> int:

@@ -35,6 +35,7 @@ class RunOptions:
     force_exclude: bool = False
     verbose: bool = False
     progress: Callable[[int, int], None] | None = None
+    fixes: bool = False  # compute autofixes (--fix, --diff, SARIF output)
 
 
 @dataclass
@@ -139,7 +140,8 @@ def run(opts: RunOptions) -> RunResult:
             (rid, int(config.severity_of(rid)), tuple(sorted(config.options_for(rid).items())))
             for rid, cls in all_rules().items()
             if rid in enabled and issubclass(cls, CodeRule)
-        )
+        ),
+        fixes=opts.fixes,
     )
     with timer.phase("link handlers"):
         jobs = _python_jobs(disc, project, root)
@@ -148,6 +150,8 @@ def run(opts: RunOptions) -> RunResult:
     notes: list[str] = [*disc.notes, *project.notes]
     with timer.phase("python"):
         results = _analyze_all(jobs, settings, cache, opts, errors)
+        if enabled & CROSS_RULES:
+            results = _imported_modules(project, jobs, results, settings, cache, opts, errors)
     for r in results:
         if r.note:
             (errors if "internal error" in r.note else notes).append(r.note)
@@ -161,8 +165,12 @@ def run(opts: RunOptions) -> RunResult:
 
     with timer.phase("suppress"):
         findings = [f for f in findings if f.rule_id in enabled]
+        registry = all_rules()
         for f in findings:
-            f.severity = config.severity_of(f.rule_id)
+            # a rule with per-finding severities (LL401: warning at 50 MB zipped, error at 250 MB
+            # unzipped) keeps them unless the user configured the rule's severity
+            if f.rule_id in config.severity or not getattr(registry.get(f.rule_id), "per_finding_severity", False):
+                f.severity = config.severity_of(f.rule_id)
         suppressions = [s for r in results for s in r.suppressions]
         for path, text in project.texts.items():
             suppressions.extend(suppress.scan_comments(path, text))
@@ -412,6 +420,38 @@ def _analyze_all(
         if opts.progress:
             opts.progress(done, len(todo))
     return [results[j.path] for j in jobs]
+
+
+CROSS_RULES = {"LL502", "LL503"}  # rules that read code facts of the modules handlers import
+
+
+def _imported_modules(
+    project: Project,
+    jobs: list[FileJob],
+    results: list[FileResult],
+    settings: CodeSettings,
+    cache: Cache,
+    opts: RunOptions,
+    errors: list[str],
+) -> list[FileResult]:
+    """Analyse, for code facts, the same-folder modules template-linked handlers import
+    (transitively); other files keep their cheap validity check."""
+    from dataclasses import replace
+
+    from lambdalint.code.facts import imported_files
+
+    by_path = {r.path: r for r in results}
+    job_of = {j.path: j for j in jobs}
+    tried: set[Path] = set()
+    for _ in range(20):  # one round per import depth
+        wanted = imported_files(project, lambda p: by_path[p].facts.get("code") if p in by_path else None)
+        todo = [p for p in sorted(wanted) if p in job_of and p not in tried and "code" not in by_path[p].facts]
+        if not todo:
+            break
+        tried.update(todo)
+        for r in _analyze_all([replace(job_of[p], facts=True) for p in todo], settings, cache, opts, errors):
+            by_path[r.path] = r
+    return [by_path[j.path] for j in jobs]
 
 
 def _analyze_job(args: tuple[FileJob, CodeSettings, bytes]) -> FileResult:

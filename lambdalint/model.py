@@ -104,6 +104,7 @@ class Finding:
     logical: str = ""
     related: list[tuple[Location, str]] = field(default_factory=list)
     fix: Fix | None = None
+    fixable: bool = False  # an automatic fix exists (computed only when --fix/--diff/SARIF ask)
     # rules ignored by the enclosing resource's Metadata (CloudFormation/SAM), applied by suppress
     resource_ignores: frozenset[str] = frozenset()
     suppressed: str | None = None  # justification when suppressed
@@ -189,9 +190,13 @@ class EventSource:
     function_response_types: list[str] | Unknown = field(default_factory=list)
     # HTTP
     payload_format: str | Unknown | None = None  # "1.0" / "2.0"
+    # API Gateway integration timeout in milliseconds when written (None: the API's default)
+    integration_timeout_ms: int | Unknown | None = None
     # S3 notification filter
     filter_prefix: str | Unknown | None = None
     filter_suffix: str | Unknown | None = None
+    # S3 notification event types ("s3:ObjectCreated:*"...); None when the loader did not read them
+    s3_events: list[str] | Unknown | None = None
     locs: dict[str, Location] = field(default_factory=dict)
 
     @property
@@ -211,6 +216,9 @@ class Permission:
     source_account: str | Unknown | None = None
     principal_org_id: str | Unknown | None = None
     function_url_auth_type: str | Unknown | None = None
+    # InvokedViaFunctionUrl: the permission only allows invocations through the function's URL
+    invoked_via_function_url: bool | Unknown | None = None
+    event_source_token: str | Unknown | None = None  # Alexa skill id (instead of SourceArn)
     locs: dict[str, Location] = field(default_factory=dict)
     ignores: frozenset[str] = frozenset()
 
@@ -230,6 +238,8 @@ class Queue:
     name: str | Unknown | None = None
     visibility_timeout: int | Unknown | None = None  # None: AWS default (30 s)
     redrive: bool | Unknown = False
+    # queues (ids) whose redrive policy sends their failed messages here: this is their DLQ
+    dead_letter_for: list[str] = field(default_factory=list)
     locs: dict[str, Location] = field(default_factory=dict)
     ignores: frozenset[str] = frozenset()
 

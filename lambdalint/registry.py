@@ -120,6 +120,10 @@ class CodeRule(Rule):
     handlers_only: ClassVar[bool] = True
     needles: ClassVar[tuple[str, ...]] = ()
 
+    def wants(self, text: str, rel_path: str) -> bool:
+        """Cheap textual pre-check, before any parse: could this file hold a finding?"""
+        return not self.needles or any(n in text for n in self.needles)
+
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         raise NotImplementedError
 

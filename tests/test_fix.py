@@ -115,7 +115,7 @@ def test_encodings_bom_and_line_endings_survive(tmp_path: Path, data: bytes, enc
 
 
 def test_never_touches_a_file_changed_since_read(project: Path) -> None:
-    result = lint(project, Config(root=project, select=["LL101"]))
+    result = lint(project, Config(root=project, select=["LL101"]), fixes=True)
     plans = fix.plan(result)
     assert plans
     (project / "app.py").write_text(HANDLER + "\n# edited meanwhile\n")
@@ -124,7 +124,7 @@ def test_never_touches_a_file_changed_since_read(project: Path) -> None:
 
 
 def test_never_writes_text_that_does_not_parse(project: Path) -> None:
-    result = lint(project, Config(root=project, select=["LL101"]))
+    result = lint(project, Config(root=project, select=["LL101"]), fixes=True)
     plan = fix.plan(result)[0]
     plan.fixed = "def broken(:\n"
     assert fix.write(plan) == "the fixed text does not parse; left unchanged"

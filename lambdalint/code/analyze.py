@@ -29,6 +29,7 @@ class CodeSettings:
     """The code rules' part of the configuration (picklable, hashable for the cache)."""
 
     rules: tuple[tuple[str, int, tuple[tuple[str, Any], ...]], ...]  # (id, severity, options)
+    fixes: bool = False  # build the fixed text of fixable findings (--fix, --diff, SARIF)
 
     def instantiate(self) -> list[tuple[CodeRule, Severity]]:
         registry = all_rules()
@@ -39,11 +40,6 @@ class CodeSettings:
                 out.append((cls(dict(opts)), Severity(sev)))
         return out
 
-    @property
-    def all_handler_only(self) -> bool:
-        registry = all_rules()
-        return all(getattr(registry[rid], "handlers_only", True) for rid, _, _ in self.rules)
-
 
 @dataclass(frozen=True)
 class FileJob:
@@ -52,6 +48,7 @@ class FileJob:
     links: tuple[HandlerLink, ...]
     convention: bool  # no template governs this file: find handlers by convention
     test_file: bool
+    facts: bool = False  # collect template <-> code facts (a module a handler imports)
 
 
 @dataclass
@@ -82,14 +79,20 @@ def analyze(job: FileJob, settings: CodeSettings, data: bytes | None = None) -> 
 
 
 def _analyze(job: FileJob, settings: CodeSettings, data: bytes, result: FileResult) -> FileResult:
-    if not job.links and settings.all_handler_only:
-        if not job.convention or job.test_file or not CONVENTION_HINT.search(data.decode("latin-1")):
+    rules = settings.instantiate()
+    if not job.links:
+        text = data.decode("latin-1")
+        convention = job.convention and not job.test_file and CONVENTION_HINT.search(text)
+        # rules that look at code outside handlers (LL105) say from the text whether they could fire
+        if not convention and not any(not r.handlers_only and r.wants(text, job.rel) for r, _ in rules):
             # no handler here and no rule that looks at other code: a cheap validity check only
             failure = quick_check(data)
             if failure is not None:
                 result.findings.append(_ll001(job.path, failure.message, failure.line, failure.col))
             elif b"lambdalint" in data.lower():
                 result.suppressions = scan_comments(job.path, data.decode("utf-8", errors="replace"))
+            if failure is None and job.facts:
+                _collect_facts(result, data)
             return result
     try:
         mod = PyModule.parse(job.path, data)
@@ -101,6 +104,8 @@ def _analyze(job: FileJob, settings: CodeSettings, data: bytes, result: FileResu
         return result
     result.parsed = True
     result.suppressions = scan_comments(job.path, mod.text)
+    if job.links or job.facts:
+        _collect_facts(result, data)
     handlers: list[Handler] = []
     for link in job.links:
         node = mod.functions.get(link.name)
@@ -112,16 +117,25 @@ def _analyze(job: FileJob, settings: CodeSettings, data: bytes, result: FileResu
             if name not in linked:
                 handlers.append(Handler(mod.functions[name], HandlerLink(name)))
     result.handlers = tuple(h.name for h in handlers)
-    for rule, severity in settings.instantiate():
+    for rule, severity in rules:
         if rule.handlers_only and not handlers:
             continue
-        if rule.needles and not any(n in mod.text for n in rule.needles):
+        if not rule.wants(mod.text, job.rel):
             continue
-        ctx = CodeContext(mod, job.rel, handlers, rule.id, severity, rule.opts)
+        ctx = CodeContext(mod, job.rel, handlers, rule.id, severity, rule.opts, settings.fixes)
         for finding in rule.check(ctx):
             finding.severity = severity
             result.findings.append(finding)
     return result
+
+
+def _collect_facts(result: FileResult, data: bytes) -> None:
+    """Facts the template <-> code rules read (LL502, LL503): see lambdalint.code.facts."""
+    from lambdalint.code.facts import collect_facts
+
+    facts = collect_facts(data)
+    if facts is not None:
+        result.facts["code"] = facts
 
 
 def _ll001(path: Path, message: str, line: int = 1, col: int = 1) -> Finding:

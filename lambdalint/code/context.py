@@ -68,6 +68,7 @@ class CodeContext:
     rule_id: str = ""
     severity: Severity = Severity.WARNING
     options: dict[str, Any] = field(default_factory=dict)
+    want_fixes: bool = False  # compute Fix objects (costly: a code generation and a re-parse)
 
     @property
     def path(self) -> Path:
@@ -87,6 +88,7 @@ class CodeContext:
             severity=self.severity,
             logical=logical,
             fix=fix,
+            fixable=fix is not None,
         )
 
     # ------------------------------------------------------------------ call graph
@@ -107,7 +109,7 @@ class CodeContext:
                     queue.append((callee, [*path, callee.name.value]))
 
     def callees(self, fn: cst.FunctionDef) -> Iterator[cst.FunctionDef]:
-        for node in walk(fn.body, skip_nested=True):
+        for node in self.mod.body_nodes(fn):
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
                 target = self.mod.functions.get(node.func.value)
                 if target is not None:

@@ -42,7 +42,7 @@ def render_json(ctx: ReportContext) -> str:
                 "end_column": loc.end_col or loc.col,
                 "logical": f.logical,
                 "fingerprint": ctx.fingerprint(f),
-                "fixable": f.fix is not None,
+                "fixable": f.fixable or f.fix is not None,
                 "suppressed": f.suppressed,
                 "related": [
                     {"path": ctx.display_path(rl.path), "line": rl.line, "column": rl.col, "message": note}

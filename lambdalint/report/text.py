@@ -48,7 +48,7 @@ def render_text(ctx: ReportContext) -> str:
     if ctx.quiet:
         return "".join(line + "\n" for line in out)
     sev = Counter(f.severity for f in findings)
-    fixable = sum(1 for f in findings if f.fix is not None)
+    fixable = sum(1 for f in findings if f.fixable or f.fix is not None)
     if out:
         out.append("")
     if findings:

@@ -316,9 +316,11 @@ depending on per-invocation values are reported with the reason there is no auto
                 if c.call in reported:
                     continue
                 reported.add(c.call)
-                fix, why_not = fix_for(ctx, c)
+                fix, why_not, fixable = fix_for(ctx, c)
                 message = self.message(handler, c) + (f" ({why_not})" if why_not else "")
-                yield ctx.finding(c.call, message, logical=".".join(c.path), fix=fix)
+                finding = ctx.finding(c.call, message, logical=".".join(c.path), fix=fix)
+                finding.fixable = fixable
+                yield finding
 
     @staticmethod
     def message(handler: Handler, c: Creation) -> str:
@@ -434,8 +436,9 @@ def _new_name(mod: PyModule, what: str) -> str:
     return candidate
 
 
-def hoist(mod: PyModule, c: Creation) -> tuple[str, str]:
-    """New source with the creation hoisted to module scope, and a description."""
+def hoist(mod: PyModule, c: Creation, build: bool = True) -> tuple[str, str]:
+    """New source with the creation hoisted to module scope, and a description. With
+    ``build=False`` only checks that it can be done (cheap; raises NotFixable)."""
     from lambdalint.code.module import walk
 
     fn_name = c.path[-1]
@@ -456,6 +459,8 @@ def hoist(mod: PyModule, c: Creation) -> tuple[str, str]:
     insert_at = max([imports_end, *after]) + 1
     if insert_at > def_index:
         raise NotFixable("a name it needs is defined after the function")
+    if not build:
+        return "", ""
     name = _new_name(mod, c.what)
     new_stmt = cst.SimpleStatementLine(
         body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=c.call)],
@@ -470,11 +475,14 @@ def hoist(mod: PyModule, c: Creation) -> tuple[str, str]:
     return new_code, f"create {c.what} once at module scope as `{name}`"
 
 
-def fix_for(ctx: CodeContext, c: Creation) -> tuple[Fix | None, str]:
+def fix_for(ctx: CodeContext, c: Creation) -> tuple[Fix | None, str, bool]:
+    """(fix when asked for, why there is none, whether one exists)."""
     try:
-        new_code, description = hoist(ctx.mod, c)
+        new_code, description = hoist(ctx.mod, c, build=ctx.want_fixes)
     except NotFixable as reason:
-        return None, f"no automatic fix: {reason}"
+        return None, f"no automatic fix: {reason}", False
     except Exception as exc:  # never let a fix attempt cost the finding
-        return None, f"no automatic fix ({type(exc).__name__})"
-    return Fix(ctx.mod.path, ctx.mod.text, new_code, description), ""
+        return None, f"no automatic fix ({type(exc).__name__})", False
+    if not ctx.want_fixes:
+        return None, "", True
+    return Fix(ctx.mod.path, ctx.mod.text, new_code, description), "", True
