@@ -1,0 +1,323 @@
+"""LL105: hard-coded secret in Python source."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cached_property
+from typing import Any
+
+import libcst as cst
+
+from lambdalint.code.context import CodeContext, is_test_file, string_value
+from lambdalint.code.module import walk_code
+from lambdalint.model import Finding, Severity
+from lambdalint.registry import CodeRule, Example, register
+
+# cheap look before paying for detect-secrets: prefixes of the token formats it recognises
+TOKEN_HINT = re.compile(
+    r"A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA|PRIVATE KEY|xox[abposr]-|hooks\.slack\.com|[rs]k_live_|gh[pousr]_|github_pat_"
+    r"|glpat-|eyJ[A-Za-z0-9_-]{8,}\.|SG\.[\w-]{16}|npm_[A-Za-z0-9]{30}|pypi-AgE|T3BlbkFJ"
+)
+DETECTORS = (
+    ("aws", "AWSKeyDetector", "AWS access key"),
+    ("private_key", "PrivateKeyDetector", "private key"),
+    ("slack", "SlackDetector", "Slack token"),
+    ("stripe", "StripeDetector", "Stripe key"),
+    ("github_token", "GitHubTokenDetector", "GitHub token"),
+    ("gitlab_token", "GitLabTokenDetector", "GitLab token"),
+    ("jwt", "JwtTokenDetector", "JSON Web Token"),
+    ("sendgrid", "SendGridDetector", "SendGrid key"),
+    ("npm", "NpmDetector", "npm token"),
+    ("pypi_token", "PypiTokenDetector", "PyPI token"),
+    ("openai", "OpenAIDetector", "OpenAI key"),
+)
+_detectors: list[tuple[Any, str]] | None = None
+
+DEFAULT_SECRET_NAMES = [
+    "PASSWORD", "PASSWD", "PWD", "PASSPHRASE", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY",
+    "CREDENTIAL", "CREDENTIALS", "AUTHORIZATION", "ACCESS_KEY", "SIGNING_KEY", "ENCRYPTION_KEY", "MASTER_KEY",
+]
+DEFAULT_NOT_SECRET = [
+    "ARN", "NAME", "ID", "IDS", "PATH", "PARAM", "PARAMETER", "TABLE", "BUCKET", "URL", "URI", "ENDPOINT",
+    "HOST", "REGION", "TTL", "EXPIRY", "EXPIRATION", "TIMEOUT", "LENGTH", "HEADER", "ISSUER", "AUDIENCE",
+    "TYPE", "MODE", "ENABLED", "DISABLED", "FILE", "LOCATION", "QUEUE", "TOPIC", "STREAM", "VERSION",
+    "FUNCTION", "POOL", "USER", "USERNAME", "PROVIDER", "DOMAIN", "SCOPE", "SCOPES", "METHOD", "SERVICE",
+    "STAGE", "ALIAS", "PREFIX", "KEY_ID", "KEY_NAME", "PORT", "FIELD", "PROMPT", "MESSAGE", "MSG", "ERROR", "LABEL",
+    "PATTERN", "REGEX", "FORMAT", "POLICY", "HINT", "TEXT", "TITLE", "DESCRIPTION", "ENV", "VAR", "SOURCE",
+    "STORE", "CACHE", "TEMPLATE", "KIND", "ATTRIBUTE", "COLUMN", "PROPERTY", "ROLE", "ALGORITHM", "ALG",
+    "ENCODING", "CHARSET", "DIR", "FOLDER", "REF", "REFERENCE", "SSM", "KMS", "HASH", "HASHED", "DIGEST",
+]
+PLACEHOLDER_WORDS = (
+    "changeme", "change-me", "change_me", "replace", "example", "placeholder", "dummy", "sample", "fake",
+    "xxx", "todo", "tbd", "your", "insert", "redacted", "notasecret", "not-a-secret", "secret-here", "mock",
+)
+PLACEHOLDER = re.compile(
+    r"^(?:<.*>|\$\{.*\}|\{\{.*\}\}|%\(.*\)[sd]|\{[\w.]*\}|\$[A-Z_][A-Z0-9_]*|(.)\1{3,}|none|null|nil|true|false|"
+    r"test|testing|secret|password|token|pass|string|undefined|n/?a|\*+|\.+|-+)$",
+    re.IGNORECASE,
+)
+REFERENCE = re.compile(r"^(?:arn:|/|\{\{resolve:|ssm:|secretsmanager:|https?://(?![^/@\s]+:[^/@\s]+@)|s3://|file:|env:|\.)")
+ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+URL_CREDENTIALS = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:([^@/\s]+)@[^@\s]+$")
+REGEX_LIKE = re.compile(r"\(\?|\[[^\]]*-[^\]]*\]|\\[dwsbWSDB]|\{\d+(?:,\d*)?\}|\.[*+]|^\^|\$$")
+SCHEME = re.compile(r"^(?:Bearer|Basic|Token|Bot|ApiKey|Digest)\s+", re.IGNORECASE)
+SECRET_KEY_SHAPE = re.compile(r"(?=.*[A-Z])(?=.*[a-z])(?=.*[0-9])[A-Za-z0-9/+]{40}")
+WORDY = re.compile(r"[A-Za-z][A-Za-z_.-]*[0-9]*|[0-9]+")
+CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def detectors() -> list[tuple[Any, str]]:
+    """detect-secrets' token-format plugins, imported on first use only."""
+    global _detectors
+    if _detectors is None:
+        import importlib
+
+        found = []
+        for module, cls, what in DETECTORS:
+            try:
+                plugin = getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), cls)
+            except (ImportError, AttributeError):
+                continue
+            found.append((plugin(), what))
+        _detectors = found
+    return _detectors
+
+
+def token_kind(value: str) -> str | None:
+    """What kind of known token ``value`` contains (by detect-secrets' format plugins)."""
+    if not TOKEN_HINT.search(value):
+        return None
+    for plugin, what in detectors():
+        for match in plugin.analyze_string(value):
+            if "EXAMPLE" not in match.upper() and "EXAMPLE" not in value:
+                return what
+    return None
+
+
+def normalise(name: str) -> str:
+    return CAMEL.sub("_", name).upper().replace("-", "_").replace(".", "_").strip("_")
+
+
+@register
+class HardcodedSecret(CodeRule):
+    id = "LL105"
+    name = "hardcoded-secret"
+    family = "code"
+    severity = Severity.ERROR
+    precision = "high"
+    tags = ("security", "secrets")
+    security_severity = 8.5
+    handlers_only = False
+    needles = (
+        "assword", "ASSWORD", "asswd", "ASSWD", "pwd", "PWD", "Pwd", "ecret", "ECRET", "oken", "OKEN",
+        "pi_key", "PI_KEY", "piKey", "pikey", "PIKEY", "pi-key", "PI-KEY", "pi-Key", "rivate", "RIVATE",
+        "redential", "REDENTIAL", "uthorization", "UTHORIZATION", "ccess_key", "CCESS_KEY", "ccessKey",
+        "assphrase", "ASSPHRASE", "igning", "IGNING", "ncryption", "NCRYPTION", "aster_key", "ASTER_KEY",
+        "AKIA", "ASIA", "A3T", "ABIA", "ACCA", "PRIVATE KEY", "xox", "k_live_", "ghp_", "gho_", "ghu_", "ghs_",
+        "ghr_", "github_pat_", "glpat-", "eyJ", "SG.",
+        "npm_", "pypi-", "T3BlbkFJ",
+    )
+    options = {
+        "include-tests": False,
+        "secret-names": DEFAULT_SECRET_NAMES,
+        "not-secret-suffixes": DEFAULT_NOT_SECRET,
+    }
+    summary = "A secret (AWS key, private key, API token, password) is written literally in the source."
+    doc = """
+## What it does
+Looks at every string literal of every Python file (not only handlers) and reports:
+
+- known token formats, recognised by `detect-secrets`' plugins: AWS access key ids
+  (`AKIA...`/`ASIA...`), PEM private key blocks, Slack, Stripe, GitHub, GitLab, SendGrid,
+  npm, PyPI and OpenAI tokens, JSON Web Tokens;
+- a literal bound to a secret-named variable, attribute, keyword argument, parameter
+  default or dict key (`password`, `DB_PASSWORD`, `api_key`, `client_secret`,
+  `aws_secret_access_key`, `"Authorization": "Bearer ..."`);
+- a password written into a connection URL (`postgresql://app:S3cr3t@db/orders`).
+
+Left alone: empty strings, obvious placeholders (`"changeme"`, `"<token>"`, `"${TOKEN}"`,
+`"xxx"`, `"your-api-key"`, AWS's documented `...EXAMPLE` keys), values that name a secret
+rather than hold it (`SECRET_ARN = "arn:..."`, `PASSWORD_PARAM = "/prod/db/password"`,
+`TOKEN_ENV = "API_TOKEN"`, `"secret_name": "prod/db"`), single plain words that are
+modes or names rather than secrets (`token_use = "access"`, `token_type = "Bearer"`),
+regular expressions (`TOKEN_PATTERN = r"[a-z0-9]{32}"`), messages with spaces, and test files (unless `include-tests` is set).
+
+## Why it matters
+A secret in source code is in every clone, fork, CI log, build artifact and deployment
+package, and in the Lambda console's code view for anyone with `lambda:GetFunction`. It
+cannot be rotated without a code change and a deploy, and git history keeps it after it is
+removed. Leaked AWS keys are found and abused by scanners within minutes of a push.
+
+## Example
+```python
+import pymysql
+
+conn = pymysql.connect(host="db.internal", user="app", password="S3cr3t!pass")   # LL105
+```
+Use instead:
+```python
+import json
+import boto3
+import pymysql
+
+secret = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId="prod/db")["SecretString"])
+conn = pymysql.connect(host="db.internal", user=secret["username"], password=secret["password"])
+```
+
+## How to fix
+Rotate the secret first (it is already exposed), then read it at init time from Secrets
+Manager or an SSM SecureString parameter (the Powertools `parameters` utility caches it), or
+use IAM authentication instead of a password where the service supports it. For AWS access
+keys, use the function's execution role: never put keys in a Lambda function at all.
+"""
+    references = (
+        "https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda.html",
+        "https://cwe.mitre.org/data/definitions/798.html",
+    )
+    invalid = (
+        Example.code(
+            "import pymysql\n\nconn = pymysql.connect(host='db.internal', user='app', password='S3cr3t!pass')\n\n"
+            "def lambda_handler(event, context):\n    return conn.ping()\n"
+        ),
+        Example.code(
+            "import boto3\n\ns3 = boto3.client('s3', aws_access_key_id='AKIAQWERTYUIOPASDFGH',\n"
+            "                  aws_secret_access_key='wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLQ1')\n",
+            note="AWS keys in a client constructor",
+        ),
+        Example.code("API_KEY = 'f3a9c2e1b7d84c0f9e6a5b3d2c1e0f9a'\n", note="any Python file, handler or not"),
+    )
+    valid = (
+        Example.code(
+            "import os\n\nSECRET_ARN = os.environ['SECRET_ARN']\nPASSWORD_PARAM = '/prod/db/password'\n"
+            "TOKEN_ENV = 'API_TOKEN'\nDEFAULT_PASSWORD = ''\n"
+            "headers = {'Authorization': f\"Bearer {os.environ['TOKEN']}\"}\n"
+            "config = {'password': '<set me>', 'api_key': '${API_KEY}', 'secret_name': 'prod/db'}\n"
+        ),
+        Example(
+            {"tests/test_auth.py": "API_KEY = 'f3a9c2e1b7d84c0f9e6a5b3d2c1e0f9a'\n"},
+            note="test files are skipped unless `include-tests = true`",
+        ),
+    )
+
+    @cached_property
+    def secret_name(self) -> re.Pattern[str]:
+        words = "|".join(re.escape(normalise(w)) for w in self.opts["secret-names"])
+        return re.compile(rf"(?:^|_)(?:{words})S?(?:$|_)")
+
+    @cached_property
+    def not_secret(self) -> tuple[str, ...]:
+        return tuple(f"_{normalise(s)}" for s in self.opts["not-secret-suffixes"])
+
+    @cached_property
+    def text_hint(self) -> re.Pattern[str]:
+        """A textual look for a secret-named binding to a string literal (a pre-filter)."""
+        words = "|".join(re.escape(normalise(w)).replace("_", "[_-]?") for w in self.opts["secret-names"])
+        return re.compile(rf"(?:{words})[^\n]{{0,60}}?[:=]\s*[rbuRBU]{{0,2}}['\"]", re.IGNORECASE)
+
+    def is_secret_name(self, name: str) -> bool:
+        norm = normalise(name)
+        if not self.secret_name.search(norm):
+            return False
+        if norm.endswith(self.not_secret) or norm.startswith(("NO_", "IS_", "HAS_", "USE_", "SKIP_", "ENABLE_", "MIN_", "MAX_")):
+            return False
+        return True
+
+    def plausible_value(self, value: str) -> bool:
+        """Could ``value`` be a real secret (not a placeholder, reference or message)?"""
+        v = SCHEME.sub("", value.strip())
+        if len(v) < 4 or any(c.isspace() for c in v):
+            return False
+        low = v.lower()
+        if PLACEHOLDER.match(v) or any(word in low for word in PLACEHOLDER_WORDS):
+            return False
+        if REFERENCE.match(v) or ENV_NAME.match(v) or REGEX_LIKE.search(v):
+            return False  # a reference, an env var name, a pattern
+        if SECRET_KEY_SHAPE.fullmatch(v):
+            return True
+        if "/" in v and all(WORDY.fullmatch(part) for part in v.split("/")):
+            return False  # a secret's name or path: prod/db/password
+        if self.secret_name.search(normalise(v)) and re.fullmatch(r"[A-Za-z_.-]+", v):
+            return False  # a key name used as a value: "access_token", "X-Api-Key"
+        if re.fullmatch(r"[a-z]+|[A-Z]+|[A-Z][a-z]+", v) and len(v) < 16:
+            return False  # one plain word ("access", "Bearer", "postgres"): a mode or a name, not a secret
+        return True
+
+    def wants(self, text: str, rel_path: str) -> bool:
+        """Cheap textual pre-check (no parse needed): could this file hold a finding?
+        The engine may call it to skip parsing files without handlers."""
+        if not self.opts["include-tests"] and is_test_file(rel_path):
+            return False
+        return bool(TOKEN_HINT.search(text) or self.text_hint.search(text))
+
+    def check(self, ctx: CodeContext) -> Iterator[Finding]:
+        if not self.wants(ctx.mod.text, ctx.rel_path):
+            return
+        seen: set[cst.CSTNode] = set()
+        for _node, name, literal in self._bindings(ctx.mod.module):
+            if literal in seen:
+                continue
+            value = string_value(literal)
+            if value is None:
+                continue
+            kind = token_kind(value)
+            if kind is None and name is not None and self.is_secret_name(name) and self.plausible_value(value):
+                kind = "secret"
+            if kind is None and "://" in value:
+                creds = URL_CREDENTIALS.match(value.strip())
+                if creds and self.plausible_value(creds.group(1)):
+                    kind = "password in a connection URL"
+            if kind is None:
+                continue
+            seen.add(literal)
+            seen.update(n for n in walk_code(literal) if isinstance(n, cst.SimpleString))
+            bound = f" bound to `{name}`" if name else ""
+            yield ctx.finding(
+                literal,
+                f"hard-coded {kind}{bound} ({_redact(value)}); anyone with the code or the deployment "
+                "package has it: rotate it and read it from Secrets Manager or an SSM SecureString "
+                "(or use the execution role for AWS access)",
+            )
+
+    def _bindings(self, module: cst.Module) -> Iterator[tuple[cst.CSTNode, str | None, cst.BaseExpression]]:
+        """(node, bound name or None, string literal) for every string literal worth a look."""
+        for node in walk_code(module):
+            if isinstance(node, (cst.Assign, cst.AnnAssign)):
+                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+                if node.value is not None and _is_str(node.value):
+                    for t in targets:
+                        yield node, _target_name(t), node.value
+            elif isinstance(node, cst.Arg):
+                if node.keyword is not None and _is_str(node.value):
+                    yield node, node.keyword.value, node.value
+            elif isinstance(node, cst.DictElement):
+                if _is_str(node.value):
+                    yield node, string_value(node.key), node.value
+            elif isinstance(node, cst.Param):
+                if node.default is not None and _is_str(node.default):
+                    yield node, node.name.value, node.default
+            elif isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+                yield node, None, node
+
+
+def _is_str(node: cst.BaseExpression) -> bool:
+    return isinstance(node, (cst.SimpleString, cst.ConcatenatedString))
+
+
+def _target_name(target: cst.BaseExpression) -> str | None:
+    if isinstance(target, cst.Name):
+        return target.value
+    if isinstance(target, cst.Attribute):
+        return target.attr.value
+    if isinstance(target, cst.Subscript) and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+        return string_value(target.slice[0].slice.value)
+    return None
+
+
+def _redact(value: str) -> str:
+    v = SCHEME.sub("", value.strip())
+    if "://" in v:
+        return f"`{v.split('://', 1)[0]}://...`"
+    if "PRIVATE KEY" in v:
+        return "a PEM block"
+    return f"`{v[:4]}...`" if len(v) > 8 else "value hidden"
