@@ -18,7 +18,10 @@ cent of ``zip -6``; a 300 MB tree is measured in about a second.
 
 from __future__ import annotations
 
+import functools
+
 import os
+import re
 import stat
 import zipfile
 import zlib
@@ -87,6 +90,7 @@ class Excludes:
     plain globs/paths that are left out (Terraform ``archive_file``)."""
 
     def __init__(self, patterns: Iterable[str] = (), excludes: Iterable[str] = ()) -> None:
+        patterns, excludes = list(patterns), list(excludes)
         self.rules: list[tuple[bool, pathspec.PathSpec]] = []
         self.texts: list[str] = []
         for p in patterns:
@@ -128,6 +132,40 @@ class Excludes:
             return False
         later = range(last_exclude + 1, len(self.rules))
         return not any(self.rules[i][0] and _could_reach(self.texts[i], rel_dir) for i in later)
+
+
+class RegexExcludes(Excludes):
+    """The terraform-aws-modules/lambda ``source_path`` ``patterns``: Python regexes matched
+    (fullmatch) against each file's relative path, in order; ``!regex`` excludes, ``regex``
+    re-includes; everything is included to start with."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        super().__init__()
+        patterns = list(patterns)
+        self.regexes: list[tuple[bool, re.Pattern[str]]] = []
+        for p in patterns:
+            p = p.strip()
+            if not p:
+                continue
+            negative = p.startswith("!")
+            try:
+                self.regexes.append((not negative, re.compile(p[1:] if negative else p)))
+            except re.error:
+                continue  # the module would fail on it too; not this rule's business
+        self.key = (("regex", *patterns), ())
+
+    def __bool__(self) -> bool:
+        return bool(self.regexes)
+
+    def included(self, rel: str) -> bool:
+        state = True
+        for include, regex in self.regexes:
+            if regex.fullmatch(rel):
+                state = include
+        return state
+
+    def prunes(self, rel_dir: str) -> bool:
+        return False  # the module filters files one by one
 
 
 def _could_reach(pattern: str, rel_dir: str) -> bool:
@@ -310,7 +348,7 @@ def human(size: int) -> str:
     if size >= 100 * MB:
         return f"{size / MB:.0f} MB"
     if size >= MB:
-        return f"{size / MB:.1f} MB"
+        return f"{size / MB:.1f}".removesuffix(".0") + " MB"
     if size >= 1024:
         return f"{size / 1024:.0f} KB"
     return f"{size} B"
@@ -387,6 +425,8 @@ def deployed(fn: Function) -> tuple[Path, Excludes | None] | None:
         patterns += [f"!{e}" for e in pkg.get("exclude", []) if isinstance(e, str)]
         patterns += [str(i) for i in pkg.get("include", []) if isinstance(i, str)]
         patterns += [str(p) for p in pkg.get("patterns", []) if isinstance(p, str)]
+    elif fn.format == "terraform" and pkg.get("patterns"):
+        return path, RegexExcludes(str(p) for p in pkg["patterns"] if isinstance(p, str))
     elif fn.format == "sam" and runtime.startswith("python"):
         excludes += SAM_PYTHON_BUILD_EXCLUDES
     elif fn.format == "sam" and runtime.startswith("nodejs"):
@@ -394,4 +434,10 @@ def deployed(fn: Function) -> tuple[Path, Excludes | None] | None:
         patterns += _dev_dependency_patterns(path)
     elif fn.format == "sam":
         excludes += SAM_NODE_BUILD_EXCLUDES
-    return path, (Excludes(patterns, excludes) if patterns or excludes else None)
+    return path, (_excludes(tuple(patterns), tuple(excludes)) if patterns or excludes else None)
+
+
+@functools.lru_cache(maxsize=256)
+def _excludes(patterns: tuple[str, ...], excludes: tuple[str, ...]) -> Excludes:
+    """Compiled once per distinct rule set: most functions of a project share one."""
+    return Excludes(list(patterns), list(excludes))

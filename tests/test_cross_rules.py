@@ -224,3 +224,28 @@ def test_ll502_quiet_when_the_whole_environment_is_conditional(tmp_path: Path) -
     env = "      Environment: !If [Cond, {Variables: {X: '1'}}, !Ref AWS::NoValue]\n"
     project(tmp_path, {"src/app.py": "import os\nX = os.environ['X']\n\ndef handler(e, c):\n    return X\n"}, extra=env)
     assert run(tmp_path, "LL502") == []
+
+
+def test_module_level_lambda_body_is_not_an_import_time_read() -> None:
+    facts = collect_facts(b"import os\nget = lambda: os.environ['LATER']\nNOW = {'a': os.environ['NOW']}\n")
+    assert facts is not None
+    assert [r.name for r in facts.reads] == ["NOW"]
+
+
+def test_only_used_methods_of_a_class_are_reached(tmp_path: Path) -> None:
+    (tmp_path / "repo.py").write_text(
+        "class Repo:\n    def __init__(self):\n        pass\n    def save(self):\n        return self._key()\n"
+        "    def _key(self):\n        return 1\n    def from_env(self):\n        return 2\n"
+    )
+    (tmp_path / "app.py").write_text("from repo import Repo\n\ndef handler(e, c):\n    r = Repo()\n    return r.save()\n")
+    facts = {p: collect_facts(p.read_bytes()) for p in tmp_path.rglob("*.py")}
+    scopes = Reach(tmp_path, facts.get).scopes(tmp_path / "app.py", "handler")
+    assert scopes[tmp_path / "repo.py"] == {"", "Repo.__init__", "Repo.save", "Repo._key"}
+
+
+def test_ll501_module_from_requirements_is_not_missing(tmp_path: Path) -> None:
+    files = {"src/app.py": "def handler(e, c):\n    pass\n", "src/requirements.txt": "requests==2.31\ndatadog-lambda>=5\n"}
+    project(tmp_path, files, handler="datadog_lambda.handler.handler")
+    assert run(tmp_path, "LL501") == []
+    project(tmp_path, files, handler="orders.handler")
+    assert len(run(tmp_path, "LL501")) == 1

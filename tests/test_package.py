@@ -245,3 +245,30 @@ def test_walk_does_not_follow_directory_symlinks(tmp_path: Path) -> None:
     (tmp_path / "a" / "f.txt").write_text("12345")
     os.symlink(tmp_path, tmp_path / "a" / "loop")
     assert [e.rel for e in walk(tmp_path)] == ["a/f.txt"]
+
+
+def test_lambda_module_regex_patterns(tmp_path: Path) -> None:
+    from lambdalint.package import RegexExcludes
+
+    for rel in ("index.py", "requirements.txt", "lib/a.txt", "lib/b.py", "node_modules/x.js"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    ex = RegexExcludes(["!.*\\.txt", "!node_modules/.*", "lib/a\\.txt"])
+    assert sorted(e.rel for e in walk(tmp_path, ex)) == ["index.py", "lib/a.txt", "lib/b.py"]
+    assert ex.key != RegexExcludes([]).key
+
+
+def test_ll404_record_files_name_third_party_folders(tmp_path: Path) -> None:
+    files = {
+        "app.py": "x",
+        "yaml/__pycache__/a.pyc": "cached",
+        "PyYAML-6.0.dist-info/RECORD": "yaml/__init__.py,sha256=x,10\n_yaml/__init__.py,,\n",
+        "boto3/__init__.py": "v",
+        "boto3-1.34.0.dist-info/RECORD": "boto3/__init__.py,,\n",
+        "tests/test_app.py": "t",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    found = findings_in(list(walk(tmp_path)), python=True)
+    assert [f[0] for f in found] == ["`boto3/`", "`tests/`"]

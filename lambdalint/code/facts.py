@@ -35,6 +35,7 @@ GETENV_QUALS = {"os.getenv", "os.environ.get", "os.environb.get"}
 KEYERROR_CATCHERS = {"KeyError", "LookupError", "Exception", "BaseException"}
 MAX_RESOLVE_DEPTH = 4
 TRY_TYPES = (ast.Try, ast.TryStar)
+INSTANCE_HOOKS = frozenset({"__init__", "__post_init__", "__new__", "__call__", "__enter__", "__exit__"})
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class CodeFacts:
     sets: frozenset[str]  # env vars the code sets itself
     sets_dynamic: bool  # os.environ.update(<unknown>) / os.environ[<unknown>] = ...
     writes: tuple[Write, ...]
+    # literal key checks (`key.startswith("thumbs/")`, `"-small" in key`): (scope, kind, literal)
+    key_checks: tuple[tuple[str, str, str], ...] = ()
 
     def refs_of(self, scope: str) -> tuple[str, ...]:
         for key, refs in self.refs:
@@ -149,6 +152,7 @@ class _Collector:
         self.sets: set[str] = set()
         self.sets_dynamic = False
         self.writes: list[Write] = []
+        self.key_checks: list[tuple[str, str, str]] = []
         self.guarded_stmts: set[int] = set()  # module-level statements inside try/except KeyError
 
     # -- positions ------------------------------------------------------------------
@@ -191,6 +195,7 @@ class _Collector:
             sets=frozenset(self.sets),
             sets_dynamic=self.sets_dynamic,
             writes=tuple(self.writes),
+            key_checks=tuple(self.key_checks),
         )
 
     def _bind(self, node: ast.Import | ast.ImportFrom, top: bool) -> None:
@@ -349,6 +354,11 @@ class _Collector:
         for node in _walk_all(scope.nodes):
             if isinstance(node, ast.Call):
                 self._write(node, scope, assigns)
+                self._key_check(node, scope.key)
+            elif isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
+                lit = self.string(node.left)
+                if lit:
+                    self.key_checks.append((scope.key, "in", lit))
 
     def _env_sets(self, node: ast.AST) -> None:
         if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)) and self.is_environ(node.value):
@@ -377,6 +387,8 @@ class _Collector:
             self.sets_dynamic = True  # a .env file or putenv: anything may be set
 
     def _reads(self, node: ast.AST, scope: str, tested: set[str], in_try: bool) -> None:
+        if isinstance(node, ast.Lambda) and not scope:
+            return  # a module-level lambda's body runs when it is called, not at import
         if isinstance(node, TRY_TYPES):
             guarded = any(_catches_keyerror(h) for h in node.handlers)
             for child in node.body:
@@ -406,8 +418,9 @@ class _Collector:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 out.add(node.id)
             elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+                out.add("." + node.attr)  # a method called on some instance: `repo.save()`
                 chain = _chain(node)
-                if chain and chain.split(".")[0] in (*self.bindings, "self", "cls"):
+                if chain and chain.split(".")[0] in (*self.bindings, *self.classes, "self", "cls"):
                     out.add(chain)
         return out
 
@@ -505,6 +518,18 @@ class _Collector:
         """The resource factory call a method is invoked on (``s3.Bucket(name)``)."""
         resolved = self._resolve(expr, assigns)
         return resolved if isinstance(resolved, ast.Call) and isinstance(resolved.func, ast.Attribute) else None
+
+    def _key_check(self, call: ast.Call, scope: str) -> None:
+        """``x.startswith("out/")`` / ``x.endswith((".json", ".txt"))``: a loop guard on keys."""
+        func = call.func
+        if not isinstance(func, ast.Attribute) or func.attr not in ("startswith", "endswith") or not call.args:
+            return
+        arg = call.args[0]
+        items = arg.elts if isinstance(arg, ast.Tuple) else [arg]
+        for item in items:
+            lit = self.string(item)
+            if lit:
+                self.key_checks.append((scope, "prefix" if func.attr == "startswith" else "suffix", lit))
 
     def _write(self, call: ast.Call, scope: _Scope, assigns: dict[str, list[ast.expr]]) -> None:
         func = call.func
@@ -655,11 +680,29 @@ class Reach:
         self.root = root
         self.facts_of = facts_of
         self.vendored = vendored_packages(root)
+        self._files: dict[tuple[Path | None, str, int], Path | None] = {}
+        self._entries: frozenset[str] | None = None
 
     def _file(self, importer: Path, module: str, level: int) -> Path | None:
+        """Import resolution, remembered: many handlers import the same modules."""
         if not level and module.split(".")[0].lower() in self.vendored:
             return None
-        return module_file(self.root, importer, module, level)
+        key = (importer.parent if level else None, module, level)
+        if key not in self._files:
+            top = module.split(".")[0]
+            if not level and top and top not in self._top_names() and f"{top}.py" not in self._top_names():
+                self._files[key] = None  # not in the code folder: a library (json, boto3...)
+            else:
+                self._files[key] = module_file(self.root, importer, module, level)
+        return self._files[key]
+
+    def _top_names(self) -> frozenset[str]:
+        if self._entries is None:
+            try:
+                self._entries = frozenset(os.listdir(self.root))
+            except OSError:
+                self._entries = frozenset()
+        return self._entries
 
     def scopes(self, handler_file: Path, handler: str) -> dict[Path, set[str]]:
         seen: dict[Path, set[str]] = {}
@@ -690,7 +733,9 @@ class Reach:
         if len(parts) == 1 and head in facts.functions:
             return [(path, head)]
         if len(parts) == 1 and facts.methods_of(head):
-            return [(path, m) for m in facts.methods_of(head)]
+            return [(path, m) for m in self._used_methods(facts.methods_of(head), facts.refs_of(scope))]
+        if len(parts) == 2 and f"{head}.{parts[1]}" in facts.functions:
+            return [(path, f"{head}.{parts[1]}")]  # Class.method() on a class of this module
         for local, target, level in facts.bindings:
             if local != head:
                 continue
@@ -711,9 +756,18 @@ class Reach:
                     return [(file, "")]
                 if name in other.functions:
                     return [(file, ""), (file, name)]
-                methods = other.methods_of(name)
+                if cut + 2 == len(dotted) and f"{name}.{dotted[-1]}" in other.functions:
+                    return [(file, ""), (file, f"{name}.{dotted[-1]}")]
+                methods = self._used_methods(other.methods_of(name), facts.refs_of(scope))
                 return [(file, ""), *((file, m) for m in methods)]
         return []
+
+    @staticmethod
+    def _used_methods(methods: tuple[str, ...], refs: tuple[str, ...]) -> list[str]:
+        """Methods of a class the code uses: the ones that run on creation or call, and the
+        ones whose name the referring code calls on something (``repo.save()``)."""
+        used = set(refs)
+        return [m for m in methods if m.split(".", 1)[1] in INSTANCE_HOOKS or "." + m.split(".", 1)[1] in used]
 
     def files(self, handler_file: Path) -> set[Path]:
         """Same-folder modules the handler module imports (transitively), facts or not."""

@@ -6,11 +6,12 @@ import io
 import struct
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 from lambdalint.model import UNKNOWN, Finding, Function, Severity
-from lambdalint.package import Excludes, PackageSize, deployed, human, measure
+from lambdalint.package import Excludes, PackageSize, deployed, estimate_zip, human, measure
 from lambdalint.registry import Example, FunctionRule, register
 
 MB = 1024 * 1024
@@ -25,7 +26,11 @@ class Measurer:
     def get(self, path: Path, excludes: Excludes | None, zipped: bool = False) -> PackageSize | None:
         key = (path, excludes.key if excludes else None, zipped)
         if key not in self.cache:
-            self.cache[key] = measure(path, excludes, zipped)
+            plain = self.cache.get((path, key[1], False))
+            if zipped and plain is not None and not plain.is_zip:  # reuse the walk
+                self.cache[key] = replace(plain, zipped=estimate_zip(plain.entries), zipped_estimated=True)
+            else:
+                self.cache[key] = measure(path, excludes, zipped)
         return self.cache[key]
 
 
@@ -67,8 +72,9 @@ class PackageTooLarge(FunctionRule):
     doc = """
 ## What it does
 Works out what each function deploys (SAM `CodeUri` folder or zip, CloudFormation `Code`,
-Terraform `filename` / `archive_file` `source_dir`, the serverless.yml service folder or
-`package.artifact`, and the function's layers built in the project) and measures it:
+Terraform `filename` / `archive_file` `source_dir` / the lambda module's `source_path`, the
+serverless.yml service folder or `package.artifact`, and the function's layers built in the
+project) and measures it:
 
 - **250 MB unzipped, code plus every layer** (error): the limit for every zip function,
   however it is deployed. Layers from outside the project are not counted (the finding says
@@ -80,9 +86,11 @@ Terraform `filename` / `archive_file` `source_dir`, the serverless.yml service f
   sample of the files (within a few per cent; nothing is written to disk).
 
 Only the format's own exclusions shrink the package: serverless `package.patterns` (and its
-default excludes and devDependencies), Terraform `archive_file` `excludes`, and what
-`sam build` leaves out. `.gitignore` does not: build output is usually ignored and is exactly
-what is deployed. Container image functions are not measured (the image is built elsewhere).
+default excludes and devDependencies), Terraform `archive_file` `excludes`, the lambda
+module's `source_path` `patterns`, and what `sam build` leaves out. `.gitignore` does not: build output is usually ignored and is exactly
+what is deployed. Container image functions are not measured (the image is built elsewhere),
+nor are folders a build step turns into the package (Java, .NET, Go and custom runtimes, SAM
+`BuildMethod: esbuild`/`makefile`, bundler plugins such as serverless-esbuild).
 The message names the five largest contributors.
 
 ## Why it matters

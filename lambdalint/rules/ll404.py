@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from lambdalint.model import Finding, Function, Severity
@@ -17,20 +19,39 @@ VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 CACHE_DIRS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".tox", ".nox"})
 
 
-def _vendored(entries: list[FileEntry]) -> set[str]:
-    """Top-level folders of installed third-party packages (their own tests are theirs)."""
+def _vendored(entries: list[FileEntry], zip_path: Path | None = None) -> set[str]:
+    """Top-level folders of installed third-party packages (their own tests and caches are
+    theirs): from each ``*.dist-info/RECORD`` (``pip install -t``), else the distribution name."""
     out = {"node_modules"}
     for e in entries:
-        top = e.rel.split("/", 1)[0]
-        if top.endswith((".dist-info", ".egg-info")):
-            out.add(top.split("-", 1)[0])
-            out.add(top.split("-", 1)[0].lower())
+        top, _, rest = e.rel.partition("/")
+        if not top.endswith((".dist-info", ".egg-info")):
+            continue
+        name = top.split("-", 1)[0]
+        out.update({name, name.lower()})
+        if rest not in ("RECORD", "top_level.txt") or e.size > 4 * 1024 * 1024:
+            continue
+        text = _read(e, zip_path)
+        for line in text.splitlines():
+            first = line.split(",", 1)[0].strip().split("/", 1)[0]
+            if first and not first.startswith(".."):
+                out.add(first)
     return out
 
 
-def findings_in(entries: list[FileEntry], python: bool) -> list[tuple[str, int, int]]:
+def _read(entry: FileEntry, zip_path: Path | None) -> str:
+    try:
+        if zip_path is not None:
+            with zipfile.ZipFile(zip_path) as zf:
+                return zf.read(entry.rel).decode("utf-8", errors="replace")
+        return Path(entry.path).read_text(encoding="utf-8", errors="replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return ""
+
+
+def findings_in(entries: list[FileEntry], python: bool, zip_path: Path | None = None) -> list[tuple[str, int, int]]:
     """(what, folders, bytes) for the SDK and development files among ``entries``."""
-    vendored = _vendored(entries)
+    vendored = _vendored(entries, zip_path)
     sizes: dict[str, int] = {}
     folders: dict[str, set[str]] = {}
 
@@ -146,7 +167,7 @@ SDK only when you need a specific version, and then say so with a suppression.
         if size is None:
             return
         python = isinstance(fn.runtime, str) and fn.runtime.startswith("python")
-        found = [f for f in findings_in(size.entries, python) if f[2] > 0]
+        found = [f for f in findings_in(size.entries, python, size.path if size.is_zip else None) if f[2] > 0]
         if not found:
             return
         parts = []

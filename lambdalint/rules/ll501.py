@@ -124,7 +124,7 @@ and checks that what it names exists:
 
 It stays quiet when the code location is not on disk (built later, or in S3), for container
 image functions, inline code, runtimes it does not know, when a layer that is not part of
-the project could provide the module, and when the module could define names dynamically
+the project or a dependency in `requirements.txt` could provide the module, and when the module could define names dynamically
 (`from x import *`, a module-level `__getattr__`). A handler module that does not parse is
 LL001's finding, not this rule's.
 
@@ -227,6 +227,8 @@ function `lambda_handler` in `src/orders/api.py`. Or fix the code location.
         if found is None:
             if self._compiled(code, modpath):
                 return None
+            if self._installed(code, modpath.split("/")[0]):
+                return None  # a dependency the build installs into the package provides it
             layers = self.layer_locations(fn)
             if layers is None:
                 return None
@@ -246,6 +248,21 @@ function `lambda_handler` in `src/orders/api.py`. Or fix the code location.
             f"handler `{handler}` of {fn.id}: `{rel(code.path / found, root) if code.zip is None else found}` "
             f"defines no top-level `{func}`{hint}; Lambda fails every invocation with Runtime.HandlerNotFound"
         )
+
+    @staticmethod
+    def _installed(code: CodeLocation, top: str) -> bool:
+        """Whether ``requirements.txt`` (installed by sam build / serverless-python-requirements)
+        names a distribution that could provide the top-level module ``top``."""
+        wanted = top.lower().replace("-", "_")
+        for name in ("requirements.txt", "requirements-prod.txt", "pyproject.toml", "Pipfile"):
+            data = code.read(name)
+            if data is None:
+                continue
+            for line in data.decode("utf-8", errors="replace").splitlines():
+                m = re.match(r"\s*[\"']?([A-Za-z0-9][A-Za-z0-9._-]*)", line)
+                if m and m.group(1).lower().replace("-", "_").replace(".", "_") == wanted:
+                    return True
+        return False
 
     @staticmethod
     def _similar(code: CodeLocation, modpath: str) -> str:

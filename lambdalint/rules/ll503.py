@@ -53,6 +53,21 @@ def could_match(write: Write, ev: EventSource) -> bool:
     return True
 
 
+def guarded(write: Write, checks: tuple[tuple[str, str, str], ...], scopes: set[str]) -> bool:
+    """The code tests keys against the literal start/end it writes (``if key.startswith(
+    "thumbs/"): return``): a loop guard, so the write is not reported."""
+    for scope, kind, lit in checks:
+        if scope not in scopes:
+            continue
+        if kind == "prefix" and write.key_prefix and (write.key_prefix.startswith(lit) or lit.startswith(write.key_prefix)):
+            return True
+        if kind == "suffix" and write.key_suffix and (write.key_suffix.endswith(lit) or lit.endswith(write.key_suffix)):
+            return True
+        if kind == "in" and len(lit) >= 3 and any(lit in k for k in (write.key_prefix, write.key_suffix) if k):
+            return True
+    return False
+
+
 @register
 class RecursiveTrigger(ProjectRule):
     id = "LL503"
@@ -78,8 +93,10 @@ the template sets from a reference to the triggering resource (`BUCKET: !Ref Upl
 literal name equal to the trigger's, or, for S3, from the event itself
 (`record["s3"]["bucket"]["name"]`).
 
-For S3, only triggers on `s3:ObjectCreated:*` (or `s3:*`) count, and a notification `Filter`
-removes the finding when the written key provably cannot match it: `Key="thumbnails/" + name` with a `prefix: uploads/` filter, or `key + ".json"` with
+For S3, only triggers on `s3:ObjectCreated:*` (or `s3:*`) count, code that tests keys against
+the literal it writes (`if key.startswith("thumbnails/"): return`) is taken as a loop guard,
+and a notification `Filter` removes the finding when the written key provably cannot match
+it: `Key="thumbnails/" + name` with a `prefix: uploads/` filter, or `key + ".json"` with
 a `suffix: .jpg` filter. A filter it cannot read keeps it quiet too.
 
 ## Why it matters
@@ -140,6 +157,8 @@ restrict the trigger with a `Filter` (`prefix: uploads/`) that the output key ca
                     continue
                 for write in f.writes:
                     if write.scope not in wanted:
+                        continue
+                    if write.service == "s3" and guarded(write, f.key_checks, wanted):
                         continue
                     for ev in events:
                         if SERVICE_OF_EVENT[ev.kind] != write.service:
