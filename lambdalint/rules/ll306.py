@@ -36,11 +36,21 @@ def _date(value: object) -> dt.date | None:
 
 @functools.cache
 def lifecycle_table() -> dict[str, Lifecycle]:
-    """Runtime id -> lifecycle dates, read lazily from cfn-lint's data."""
-    import cfnlint.data.AdditionalSpecs
-    from cfnlint.helpers import load_resource
+    """Runtime id -> lifecycle dates, read lazily from the data file cfn-lint ships (found
+    without importing cfn-lint, whose import alone takes about a second)."""
+    import importlib.util
+    import json
+    from pathlib import Path
 
-    raw = load_resource(cfnlint.data.AdditionalSpecs, "LmbdRuntimeLifecycle.json")
+    spec = importlib.util.find_spec("cfnlint")
+    if spec is not None and spec.submodule_search_locations:
+        data = Path(next(iter(spec.submodule_search_locations))) / "data" / "AdditionalSpecs" / "LmbdRuntimeLifecycle.json"
+        raw = json.loads(data.read_text(encoding="utf-8"))
+    else:  # an unusual install: let cfn-lint find its own file
+        import cfnlint.data.AdditionalSpecs
+        from cfnlint.helpers import load_resource
+
+        raw = load_resource(cfnlint.data.AdditionalSpecs, "LmbdRuntimeLifecycle.json")
     out: dict[str, Lifecycle] = {}
     for runtime, info in raw.items():
         if not isinstance(info, dict):
