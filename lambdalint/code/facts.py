@@ -133,6 +133,13 @@ class _Scope:
     key: str
     nodes: list[ast.AST] = field(default_factory=list)  # statements that run in this scope
     cls: str | None = None
+    _flat: list[ast.AST] | None = None
+
+    def flat(self) -> list[ast.AST]:
+        """Every node below the scope's statements, walked once and shared by each pass."""
+        if self._flat is None:
+            self._flat = list(_walk_all(self.nodes))
+        return self._flat
 
 
 class _Collector:
@@ -167,7 +174,8 @@ class _Collector:
     # -- structure ------------------------------------------------------------------
 
     def run(self) -> CodeFacts:
-        for node in ast.walk(self.tree):
+        import_nodes = [n for n in _walk_all([self.tree]) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        for node in import_nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     self.imports.append((alias.name, 0))
@@ -177,9 +185,8 @@ class _Collector:
                     if alias.name != "*":
                         self.imports.append((f"{node.module}.{alias.name}" if node.module else alias.name, node.level))
         self._structure(self.tree.body, None)
-        for binding_node in ast.walk(self.tree):  # imports anywhere bind names for resolution
-            if isinstance(binding_node, (ast.Import, ast.ImportFrom)):
-                self._bind(binding_node, top=False)
+        for binding_node in import_nodes:  # imports anywhere bind names for resolution
+            self._bind(binding_node, top=False)
         for scope in self.scopes.values():
             self._scan_scope(scope)
         refs = tuple((key, tuple(sorted(self._refs(scope)))) for key, scope in self.scopes.items())
@@ -335,7 +342,7 @@ class _Collector:
 
     def _scan_scope(self, scope: _Scope) -> None:
         tested: set[str] = set()
-        for node in _walk_all(scope.nodes):
+        for node in scope.flat():
             if (
                 isinstance(node, ast.Compare)
                 and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)
@@ -351,7 +358,7 @@ class _Collector:
         for stmt in scope.nodes:
             self._reads(stmt, scope.key, tested, id(stmt) in self.guarded_stmts)
         assigns = self._assignments(scope)
-        for node in _walk_all(scope.nodes):
+        for node in scope.flat():
             if isinstance(node, ast.Call):
                 self._write(node, scope, assigns)
                 self._key_check(node, scope.key)
@@ -414,7 +421,7 @@ class _Collector:
 
     def _refs(self, scope: _Scope) -> set[str]:
         out: set[str] = set()
-        for node in _walk_all(scope.nodes):
+        for node in scope.flat():
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 out.add(node.id)
             elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
@@ -428,7 +435,7 @@ class _Collector:
         out: dict[str, list[ast.expr]] = {}
         if not scope.key:
             return self.module_assign
-        for node in _walk_all(scope.nodes):
+        for node in scope.flat():
             if isinstance(node, ast.Assign):
                 for t in node.targets:
                     if isinstance(t, ast.Name):
@@ -628,8 +635,23 @@ def _target_names(t: ast.AST) -> Iterator[str]:
 
 
 def _walk_all(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
-    for n in nodes:
-        yield from ast.walk(n)
+    """``ast.walk`` over several roots, iteratively and without ``ast.iter_child_nodes``'
+    generator overhead (this runs on every handler module)."""
+    stack = list(nodes)
+    stack.reverse()
+    AST = ast.AST
+    while stack:
+        node = stack.pop()
+        yield node
+        kids = []
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, AST):
+                kids.append(value)
+            elif isinstance(value, list):
+                kids.extend(v for v in value if isinstance(v, AST))
+        kids.reverse()
+        stack.extend(kids)
 
 
 # --------------------------------------------------------------------------- across modules
