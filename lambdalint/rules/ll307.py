@@ -24,6 +24,7 @@ class NoLogRetention(FunctionRule):
     name = "no-log-retention"
     family = "observability"
     severity = Severity.INFO
+    default_enabled = False
     precision = "high"
     tags = ("observability", "cost", "compliance")
     summary = "Function's CloudWatch log group has no retention period, so its logs are kept (and billed) forever."
@@ -41,6 +42,11 @@ Reports functions whose CloudWatch Logs group never expires:
 
 A function that logs to a log group the template cannot resolve (a log group from another
 stack, a parameter) is not reported. Severity `info`: worth fixing, but rarely urgent.
+
+Not enabled by default (`extend-select = ["LL307"]` turns it on): in real projects nearly
+every function relies on Lambda's own log group, often with retention set centrally (an
+account-wide policy, a CDK aspect, a subscription that archives the logs), and a finding on
+every function drowns the ones that matter.
 
 ## Why it matters
 A log group created by Lambda keeps every line forever. Storage is billed per GB-month, so
