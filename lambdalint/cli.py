@@ -336,4 +336,4 @@ def rules(fmt: str) -> None:
         return
     width = max(len(cls.name) for cls in registry.values())
     for rid, cls in registry.items():
-        click.echo(f"{rid}  {cls.name:<{width}}  {str(cls.severity):<7}  {cls.summary}")
+        click.echo(f"{rid}  {cls.name:<{width}}  {cls.severity!s:<7}  {cls.summary}")

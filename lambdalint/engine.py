@@ -20,7 +20,7 @@ from lambdalint.code.analyze import CodeSettings, FileJob, FileResult, analyze
 from lambdalint.code.context import HandlerLink, is_test_file
 from lambdalint.config import Config
 from lambdalint.discover import DEFAULT_EXCLUDE, Discovered, discover
-from lambdalint.model import UNKNOWN, HTTP_EVENT_KINDS, Finding, Function, Project
+from lambdalint.model import HTTP_EVENT_KINDS, UNKNOWN, Finding, Function, Project
 from lambdalint.registry import CodeRule, FunctionRule, ProjectRule, all_rules
 
 PARALLEL_THRESHOLD = 64  # files to analyse before fanning out over processes is worth it

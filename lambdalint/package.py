@@ -19,7 +19,6 @@ cent of ``zip -6``; a 300 MB tree is measured in about a second.
 from __future__ import annotations
 
 import functools
-
 import os
 import re
 import stat

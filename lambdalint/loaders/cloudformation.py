@@ -16,7 +16,6 @@ from lambdalint.model import (
     UNKNOWN,
     EnvVar,
     EventSource,
-    Finding,
     Function,
     FunctionUrl,
     Layer,

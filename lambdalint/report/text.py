@@ -52,7 +52,7 @@ def render_text(ctx: ReportContext) -> str:
     if out:
         out.append("")
     if findings:
-        parts = [f"{sev[s]} {str(s)}{'' if sev[s] == 1 or s == Severity.INFO else 's'}" for s in (Severity.ERROR, Severity.WARNING, Severity.INFO) if sev[s]]
+        parts = [f"{sev[s]} {s!s}{'' if sev[s] == 1 or s == Severity.INFO else 's'}" for s in (Severity.ERROR, Severity.WARNING, Severity.INFO) if sev[s]]
         tail = f"; {fixable} fixable with --fix" if fixable else ""
         out.append(
             f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''} ({', '.join(parts)}) "

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from lambdalint.code.context import CodeContext, Handler, decorator_names, keyword, positional, string_value
+from lambdalint.code.context import (
+    CodeContext,
+    Handler,
+    decorator_names,
+    keyword,
+    positional,
+    string_value,
+)
 from lambdalint.code.module import PyModule
 from lambdalint.model import Finding, Fix, Severity
 from lambdalint.registry import CodeRule, Example, register
