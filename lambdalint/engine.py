@@ -193,7 +193,7 @@ def run(opts: RunOptions) -> RunResult:
         findings=findings,
         project=project,
         enabled=enabled,
-        files=len(disc.python) + len(disc.templates) + len(disc.serverless),
+        files=len(disc.python) + len(disc.templates) + len(disc.serverless) + _count_tf(disc.terraform_dirs),
         python_files=len(disc.python),
         handlers=handlers,
         notes=notes,
@@ -204,6 +204,16 @@ def run(opts: RunOptions) -> RunResult:
         jobs={j.path: j for j in jobs},
         settings=settings,
     )
+
+
+def _count_tf(folders: list[Path]) -> int:
+    count = 0
+    for folder in folders:
+        try:
+            count += sum(1 for p in folder.iterdir() if p.suffix == ".tf")
+        except OSError:
+            continue
+    return count
 
 
 def _merge(into: Discovered, other: Discovered) -> None:
