@@ -113,12 +113,12 @@ def run(opts: RunOptions) -> RunResult:
     with timer.phase("discover"):
         disc = discover(analysis_paths, exclude, config.respect_gitignore, config.root)
         # lone files given explicitly are linted even when excluded or ignored
-        for f in files:
-            if f.is_file() and f not in disc.python and f not in disc.templates and f not in disc.serverless:
+        for lone in files:
+            if lone.is_file() and lone not in disc.python and lone not in disc.templates and lone not in disc.serverless:
                 from lambdalint.discover import Walker
 
                 w = Walker(root, [], False)
-                w.classify(f, explicit=True)
+                w.classify(lone, explicit=True)
                 _merge(disc, w.out)
 
     project = Project(root=root)
@@ -408,12 +408,12 @@ def _analyze_all(
             ctx = multiprocessing.get_context("fork") if sys.platform == "linux" else None
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
                 chunk = max(1, min(32, len(todo) // (workers * 8)))
-                for (job, key, _), res in zip(
+                for (done_job, done_key, _), res in zip(
                     todo, pool.map(_analyze_job, [(j, settings, d) for j, _, d in todo], chunksize=chunk), strict=True
                 ):
-                    results[job.path] = res
-                    if key:
-                        cache.put(key, res)
+                    results[done_job.path] = res
+                    if done_key:
+                        cache.put(done_key, res)
                     done += 1
                     if opts.progress:
                         opts.progress(done, len(todo))
@@ -421,11 +421,11 @@ def _analyze_all(
         except BrokenProcessPool:
             errors.append("a worker process died; finishing the remaining files in one process")
             todo = [t for t in todo if t[0].path not in results]
-    for job, key, data in todo:
-        res = analyze(job, settings, data)
+    for job, job_key, job_data in todo:
+        res = analyze(job, settings, job_data)
         results[job.path] = res
-        if key:
-            cache.put(key, res)
+        if job_key:
+            cache.put(job_key, res)
         done += 1
         if opts.progress:
             opts.progress(done, len(todo))

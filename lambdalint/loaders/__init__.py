@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from types import ModuleType
 
 from lambdalint.model import Project
 
@@ -30,7 +31,7 @@ def load_terraform(folder: Path, project: Project) -> None:
         module.load_dir(folder, project)
 
 
-def _optional(name: str):  # type: ignore[no-untyped-def]
+def _optional(name: str) -> ModuleType | None:
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:

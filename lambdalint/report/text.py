@@ -22,11 +22,11 @@ def render_text(ctx: ReportContext) -> str:
 
     for f in findings:
         loc = f.location
-        sev = f"[{f.severity}]"
+        label = f"[{f.severity}]"
         suffix = " (suppressed)" if f.suppressed else ""
         out.append(
             f"{c(BOLD, ctx.display_path(loc.path))}:{loc.line}:{loc.col}: "
-            f"{c(COLORS[f.severity], f.rule_id)} {c(COLORS[f.severity], sev)} {f.message}{suffix}"
+            f"{c(COLORS[f.severity], f.rule_id)} {c(COLORS[f.severity], label)} {f.message}{suffix}"
         )
         for rel_loc, note in f.related:
             out.append(f"    {c(DIM, 'see')} {ctx.display_path(rel_loc.path)}:{rel_loc.line}:{rel_loc.col}: {note}")

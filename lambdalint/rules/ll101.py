@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import libcst as cst
 
@@ -123,7 +124,10 @@ class Finder:
         self.block(fn, fn.body, frozenset(), globals_, path, depth)
 
     def block(self, fn: cst.FunctionDef, suite: cst.BaseSuite, guards: frozenset[str], globals_: set[str], path: list[str], depth: int) -> None:
-        stmts = suite.body if isinstance(suite, cst.IndentedBlock) else [cst.SimpleStatementLine(body=suite.body)]
+        stmts: Sequence[cst.CSTNode] = (
+            suite.body if isinstance(suite, cst.IndentedBlock)
+            else [cst.SimpleStatementLine(body=cast(Sequence[cst.BaseSmallStatement], suite.body))]
+        )
         for stmt in stmts:
             self.statement(fn, stmt, guards, globals_, path, depth)
 
@@ -384,7 +388,7 @@ def _check_args(mod: PyModule, call: cst.Call, fn: cst.FunctionDef) -> set[str]:
 
     local = set(mod.local_imports(fn))
     if isinstance(call.func, (cst.Name, cst.Attribute)):
-        base = call.func
+        base: cst.BaseExpression = call.func
         while isinstance(base, cst.Attribute):
             base = base.value
         if isinstance(base, cst.Name) and base.value in local:
