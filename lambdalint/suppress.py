@@ -38,17 +38,36 @@ def scan_comments(path: Path, text: str) -> list[Suppression]:
     """Suppression comments in a Python, YAML or HCL file."""
     if "lambdalint" not in text.lower():
         return []
+    comments = _python_comments(text) if path.suffix == ".py" else None
     out = []
     for idx, line in enumerate(text.splitlines(), start=1):
         if "lambdalint" not in line.lower():
             continue
         for m in COMMENT.finditer(line):
+            if comments is not None and not any(start <= m.start() for start in comments.get(idx, ())):
+                continue  # inside a string literal, not a comment
             ids = m.group("ids")
             rules = None if ids is None else frozenset(i.strip().upper() for i in ids.split(",") if i.strip())
-            comment_only = line[: m.start()].strip() == ""
+            comment_only = line.lstrip().startswith(("#", "//"))
             lines = frozenset({idx, idx + 1} if comment_only else {idx})
             out.append(Suppression(path, idx, m.start() + 1, rules, m.group("kind").lower() == "ignore-file", lines))
     return out
+
+
+def _python_comments(text: str) -> dict[int, list[int]] | None:
+    """Where comments start, per line (so that text in string literals is not taken for a
+    suppression); None when the file cannot be tokenized (then every match counts)."""
+    import io
+    import tokenize
+
+    starts: dict[int, list[int]] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT and "lambdalint" in tok.string.lower():
+                starts.setdefault(tok.start[0], []).append(tok.start[1])
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return None
+    return starts
 
 
 def _known() -> set[str]:

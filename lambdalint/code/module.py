@@ -62,7 +62,30 @@ def decode_source(data: bytes) -> tuple[str, str]:
 
 
 def check_complexity(text: str) -> None:
-    """Refuse input that would crash or stall libcst's native parser (deep nesting)."""
+    """Refuse input that would crash or stall libcst's native parser (deep nesting).
+
+    A cheap scan of brackets and operators flags suspicious files; brackets inside strings
+    and comments can fool it, so a flagged file is confirmed with CPython's own parser (C
+    speed): it refuses more than 200 nested brackets itself, and a long operator chain is
+    then measured on physical lines only."""
+    try:
+        _scan_complexity(text)
+    except ParseFailure as suspicion:
+        try:
+            ast.parse(text)
+        except SyntaxError as err:
+            if "too many nested parentheses" in str(err.msg) or "too complex" in str(err.msg):
+                raise ParseFailure(f"brackets nested too deep to parse ({err.msg}): not analysed", err.lineno or 1) from None
+            raise suspicion from None  # invalid for this Python (or newer syntax): trust the scan
+        except (RecursionError, MemoryError, ValueError):
+            raise suspicion from None
+        if "operators" in suspicion.message:
+            for number, physical in enumerate(text.splitlines(), start=1):
+                if len(physical) > 4000:
+                    _check_chain(physical, number)
+
+
+def _scan_complexity(text: str) -> None:
     depth = 0
     line = 1
     logical_start = 0

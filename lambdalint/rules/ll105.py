@@ -181,6 +181,7 @@ keys, use the function's execution role: never put keys in a Lambda function at 
             "def lambda_handler(event, context):\n    return conn.ping()\n"
         ),
         Example.code(
+            # a made-up key, the example this rule must report  # lambdalint: ignore[LL105]
             "import boto3\n\ns3 = boto3.client('s3', aws_access_key_id='AKIAQWERTYUIOPASDFGH',\n"
             "                  aws_secret_access_key='wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLQ1')\n",
             note="AWS keys in a client constructor",
@@ -270,7 +271,7 @@ keys, use the function's execution role: never put keys in a Lambda function at 
             if kind is None:
                 continue
             seen.add(literal)
-            seen.update(n for n in walk_code(literal) if isinstance(n, cst.SimpleString))
+            seen.update(n for n in walk_code(literal) if isinstance(n, (cst.SimpleString, cst.ConcatenatedString)))
             bound = f" bound to `{name}`" if name else ""
             yield ctx.finding(
                 literal,

@@ -304,7 +304,7 @@ values that must be resolved at deploy time use `{{resolve:secretsmanager:...}}`
         Example(
             {
                 "template.yaml": (
-                    "Transform: AWS::Serverless-2016-10-31\n"
+                    "Transform: AWS::Serverless-2016-10-31\n"  # lambdalint: ignore[LL105]  (a made-up key: the example LL205 must report)
                     "Resources:\n"
                     "  Sync:\n"
                     "    Type: AWS::Serverless::Function\n"
