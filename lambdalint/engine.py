@@ -124,12 +124,9 @@ def run(opts: RunOptions) -> RunResult:
     project = Project(root=root)
     cache = Cache(root, enabled=opts.use_cache and config.cache)
     with timer.phase("load templates"):
-        for path in disc.templates:
-            _load(project, cache, path, "cfn", lambda p, data, into: loaders.load_template(p, data, into), disc.contents.get(path))
-        for path in disc.serverless:
-            _load(project, cache, path, "sls", lambda p, data, into: loaders.load_serverless(p, data, into))
-        for folder in disc.terraform_dirs:
-            _load(project, cache, folder, "tf", lambda d, _, into: loaders.load_terraform(d, into))
+        units = [("cfn", p) for p in disc.templates] + [("sls", p) for p in disc.serverless]
+        units += [("tf", d) for d in disc.terraform_dirs]
+        _load_all(project, cache, units, disc.contents, opts)
         for path, err in disc.unreadable.items():
             from lambdalint.loaders.common import parse_error
 
@@ -248,40 +245,72 @@ def _rel(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _load(
-    project: Project,
-    cache: Cache,
-    path: Path,
-    kind: str,
-    loader: Callable[[Path, bytes, Project], None],
-    data: bytes | None = None,
+LoadUnit = tuple[str, Path, str, bytes]  # kind, path, cache key, bytes ("" key: no cache)
+
+
+def _load_all(
+    project: Project, cache: Cache, units: list[tuple[str, Path]], contents: dict[Path, bytes], opts: RunOptions
 ) -> None:
-    """Load one template (or Terraform folder) into its own project, through the cache.
+    """Load every template (a Terraform folder is one unit) into its own project, through
+    the cache; misses are spread over the cores when there are many. A template's model
+    depends only on its own bytes (a Terraform module: its folder's .tf files) and its path,
+    so that is the cache key. Results are merged in discovery order."""
+    from lambdalint.loaders.common import parse_error
 
-    A template's model depends only on its own bytes (a Terraform module: its folder's .tf
-    files) and its path, so that is the cache key."""
-    try:
-        if kind == "tf":
-            parts = sorted((p.name, p.read_bytes()) for p in path.iterdir() if p.suffix == ".tf" and p.is_file())
-            data = b""
+    loaded: list[Project | None] = [None] * len(units)
+    todo: list[tuple[int, LoadUnit]] = []
+    for i, (kind, path) in enumerate(units):
+        try:
+            if kind == "tf":
+                parts = sorted((p.name, p.read_bytes()) for p in path.iterdir() if p.suffix == ".tf" and p.is_file())
+                data = b""
+            else:
+                data = contents.get(path) or path.read_bytes()
+                parts = []
+        except OSError as exc:
+            own = Project(root=project.root)
+            own.findings.append(parse_error(path, f"file could not be read: {exc.strerror or exc}"))
+            loaded[i] = own
+            continue
+        key = cache.key("template", kind, str(path), data, parts)
+        hit = cache.get(key)
+        if isinstance(hit, Project):
+            loaded[i] = hit
         else:
-            data = data if data is not None else path.read_bytes()
-            parts = []
-    except OSError as exc:
-        from lambdalint.loaders.common import parse_error
+            todo.append((i, (kind, path, key, data)))
+    workers = opts.jobs if opts.jobs is not None else (os.cpu_count() or 1)
+    results: list[Project] | None = None
+    if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
+        try:
+            import multiprocessing
 
-        project.findings.append(parse_error(path, f"file could not be read: {exc.strerror or exc}"))
-        return
-    key = cache.key("template", kind, str(path), data, parts)
-    hit = cache.get(key)
-    if isinstance(hit, Project):
-        project.merge(hit)
-        return
-    own = Project(root=project.root)
-    _guard(own, path, lambda: loader(path, data, own))
+            ctx = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                chunk = max(1, min(16, len(todo) // (workers * 8)))
+                results = list(pool.map(_load_one, [(project.root, u) for _, u in todo], chunksize=chunk))
+        except BrokenProcessPool:
+            results = None  # finish in this process
+    if results is None:
+        results = [_load_one((project.root, u)) for _, u in todo]
+    for (i, (_, _, key, _)), own in zip(todo, results, strict=True):
+        cache.put(key, own)
+        loaded[i] = own
+    for unit in loaded:
+        if unit is not None:
+            project.merge(unit)
+
+
+def _load_one(args: tuple[Path, LoadUnit]) -> Project:
+    root, (kind, path, _, data) = args
+    own = Project(root=root)
+    if kind == "cfn":
+        _guard(own, path, lambda: loaders.load_template(path, data, own))
+    elif kind == "sls":
+        _guard(own, path, lambda: loaders.load_serverless(path, data, own))
+    else:
+        _guard(own, path, lambda: loaders.load_terraform(path, own))
     plain(own)
-    cache.put(key, own)
-    project.merge(own)
+    return own
 
 
 def plain(obj: Any, _seen: set[int] | None = None) -> Any:
