@@ -16,6 +16,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: long-running; enabled with --slow or LAMBDALINT_SLOW=1")
+    if config.getoption("--slow"):
+        os.environ["LAMBDALINT_SLOW"] = "1"  # property tests read it for their example counts
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
