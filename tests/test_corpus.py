@@ -11,7 +11,7 @@ from lambdalint.cli import main
 from tests.conftest import SHARED
 
 CORPUS = SHARED / "corpus"
-FOLDERS = sorted(p for p in CORPUS.iterdir() if p.is_dir()) if CORPUS.is_dir() else []
+FOLDERS = sorted(p for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith(".")) if CORPUS.is_dir() else []
 
 
 @pytest.mark.skipif(not FOLDERS, reason="../shared/corpus is not present")
