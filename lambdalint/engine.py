@@ -78,6 +78,21 @@ class Timer:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
 
 
+def cache_home(root: Path, config: Config) -> Path:
+    """Where ``.lambdalint_cache/`` goes: the config's folder, else the git top level of the
+    linted tree; a tree that is neither (an unpacked archive, someone else's checkout) gets
+    a per-user cache folder instead of a new folder inside it."""
+    if config.path is not None:
+        return config.root
+    for parent in (root, *root.parents):
+        if (parent / ".git").exists():
+            return parent
+    import hashlib
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lambdalint"
+    return base / hashlib.blake2b(str(root).encode(), digest_size=8).hexdigest()
+
+
 def find_project_root(path: Path, config: Config) -> Path:
     """The project a lone file belongs to: the config's folder, else the git top level."""
     if config.path is not None:
@@ -122,7 +137,7 @@ def run(opts: RunOptions) -> RunResult:
                 _merge(disc, w.out)
 
     project = Project(root=root)
-    cache = Cache(root, enabled=opts.use_cache and config.cache)
+    cache = Cache(cache_home(root, config), enabled=opts.use_cache and config.cache)
     with timer.phase("load templates"):
         units = [("cfn", p) for p in disc.templates] + [("sls", p) for p in disc.serverless]
         units += [("tf", d) for d in disc.terraform_dirs]

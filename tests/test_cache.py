@@ -20,6 +20,7 @@ def project(tmp_path: Path) -> Path:
     dest = tmp_path / "p"
     shutil.copytree(FIXTURES / "LL101", dest)
     shutil.copytree(FIXTURES / "robust-templates", dest / "more", ignore=shutil.ignore_patterns(".lambdalint.toml"))
+    (dest / ".git").mkdir()  # a project: the cache lives at its top
     return dest
 
 
@@ -54,6 +55,17 @@ def test_corrupt_cache_entries_are_misses(tmp_path: Path) -> None:
             entry.write_bytes(b"\x80garbage")
     again, hits = lint(p)
     assert again == first and hits == 0
+
+
+def test_a_tree_that_is_not_a_project_gets_no_cache_folder(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    tree = tmp_path / "unpacked"
+    shutil.copytree(FIXTURES / "LL101", tree)
+    lint(tree)
+    _, hits = lint(tree)
+    assert hits > 0
+    assert not (tree / ".lambdalint_cache").exists()
+    assert list((tmp_path / "user-cache" / "lambdalint").iterdir())
 
 
 def test_read_only_tree_runs_without_cache(tmp_path: Path) -> None:
