@@ -35,6 +35,10 @@ GETENV_QUALS = {"os.getenv", "os.environ.get", "os.environb.get"}
 KEYERROR_CATCHERS = {"KeyError", "LookupError", "Exception", "BaseException"}
 MAX_RESOLVE_DEPTH = 4
 TRY_TYPES = (ast.Try, ast.TryStar)
+# every method name _write recognises: anything else is not a write
+WRITE_METHODS = frozenset(
+    {"put_object", "copy_object", "upload_file", "upload_fileobj", "copy", "put", "copy_from", "send_message", "send_message_batch", "publish"}
+)
 INSTANCE_HOOKS = frozenset({"__init__", "__post_init__", "__new__", "__call__", "__enter__", "__exit__"})
 
 
@@ -138,7 +142,7 @@ class _Scope:
     def flat(self) -> list[ast.AST]:
         """Every node below the scope's statements, walked once and shared by each pass."""
         if self._flat is None:
-            self._flat = list(_walk_all(self.nodes))
+            self._flat = _walk_all(self.nodes)
         return self._flat
 
 
@@ -161,6 +165,11 @@ class _Collector:
         self.writes: list[Write] = []
         self.key_checks: list[tuple[str, str, str]] = []
         self.guarded_stmts: set[int] = set()  # module-level statements inside try/except KeyError
+        # cheap textual pre-checks: without these words (ASCII source, so no NFKC-normalised
+        # identifiers) no node can read or set the environment, or load a .env file
+        ascii_text = text.isascii()
+        self.may_touch_env = not ascii_text or "environ" in text or "getenv" in text
+        self.may_load_dotenv = not ascii_text or "putenv" in text or "load_dotenv" in text
 
     # -- positions ------------------------------------------------------------------
 
@@ -174,7 +183,7 @@ class _Collector:
     # -- structure ------------------------------------------------------------------
 
     def run(self) -> CodeFacts:
-        import_nodes = [n for n in _walk_all([self.tree]) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        import_nodes = _import_nodes(self.tree)
         for node in import_nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
@@ -341,31 +350,47 @@ class _Collector:
     # -- per scope ------------------------------------------------------------------
 
     def _scan_scope(self, scope: _Scope) -> None:
+        """One pass over the scope's nodes for the membership tests, environment writes and
+        key checks; then the S3 / SQS / SNS writes (which need the scope's assignments) and
+        the environment reads (which need every tested name of the scope)."""
         tested: set[str] = set()
-        for node in scope.flat():
-            if (
-                isinstance(node, ast.Compare)
-                and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)
-                and any(self.is_environ(c) for c in node.comparators)
-            ):
-                name = self.string(node.left)
-                if name is not None:
-                    tested.add(name)
-            read = self.env_read(node)
-            if read is not None and read[1]:
-                tested.add(read[0])
-            self._env_sets(node)
-        for stmt in scope.nodes:
-            self._reads(stmt, scope.key, tested, id(stmt) in self.guarded_stmts)
-        assigns = self._assignments(scope)
+        env = self.may_touch_env
+        dotenv = self.may_load_dotenv
+        has_read = False
+        write_calls: list[ast.Call] = []
         for node in scope.flat():
             if isinstance(node, ast.Call):
-                self._write(node, scope, assigns)
+                if env:
+                    read = self.env_read(node)
+                    if read is not None:
+                        has_read = True
+                        if read[1]:
+                            tested.add(read[0])
+                if env or dotenv:
+                    self._env_sets(node)
+                if isinstance(node.func, ast.Attribute) and node.func.attr in WRITE_METHODS:
+                    write_calls.append(node)
                 self._key_check(node, scope.key)
-            elif isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
-                lit = self.string(node.left)
-                if lit:
-                    self.key_checks.append((scope.key, "in", lit))
+            elif isinstance(node, ast.Compare):
+                if any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
+                    if env and any(self.is_environ(c) for c in node.comparators):
+                        name = self.string(node.left)
+                        if name is not None:
+                            tested.add(name)
+                    lit = self.string(node.left)
+                    if lit:
+                        self.key_checks.append((scope.key, "in", lit))
+            elif isinstance(node, ast.Subscript) and env:
+                if not has_read and self.env_read(node) is not None:
+                    has_read = True
+                self._env_sets(node)
+        if write_calls:
+            assigns = self._assignments(scope)
+            for call in write_calls:
+                self._write(call, scope, assigns)
+        if has_read:  # _reads visits a part of the nodes seen here: nothing to find otherwise
+            for stmt in scope.nodes:
+                self._reads(stmt, scope.key, tested, id(stmt) in self.guarded_stmts)
 
     def _env_sets(self, node: ast.AST) -> None:
         if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)) and self.is_environ(node.value):
@@ -393,31 +418,37 @@ class _Collector:
         elif isinstance(node, ast.Call) and self.qual(node.func) in ("os.putenv", "dotenv.load_dotenv", "load_dotenv"):
             self.sets_dynamic = True  # a .env file or putenv: anything may be set
 
-    def _reads(self, node: ast.AST, scope: str, tested: set[str], in_try: bool) -> None:
-        if isinstance(node, ast.Lambda) and not scope:
-            return  # a module-level lambda's body runs when it is called, not at import
-        if isinstance(node, TRY_TYPES):
-            guarded = any(_catches_keyerror(h) for h in node.handlers)
-            for child in node.body:
-                self._reads(child, scope, tested, in_try or guarded)
-            for h in node.handlers:
-                for child in h.body:
-                    self._reads(child, scope, tested, in_try)
-            for child in [*node.orelse, *node.finalbody]:
-                self._reads(child, scope, tested, in_try)
-            return
-        if isinstance(node, (ast.With, ast.AsyncWith)) and any(
-            isinstance(i.context_expr, ast.Call) and self.qual(i.context_expr.func) in ("contextlib.suppress", "suppress")
-            for i in node.items
-        ):
-            in_try = True
-        read = self.env_read(node)
-        if read is not None:
-            name, optional = read
-            line, col = self.pos(node)
-            self.reads.append(EnvRead(name, line, col, scope, in_try or name in tested, optional))
-        for sub in ast.iter_child_nodes(node):
-            self._reads(sub, scope, tested, in_try)
+    def _reads(self, root: ast.AST, scope: str, tested: set[str], in_try: bool) -> None:
+        """Environment reads below ``root`` in source order (pre-order, iteratively), each
+        marked guarded under a try/except KeyError, ``contextlib.suppress`` or a membership test."""
+        stack: list[tuple[ast.AST, bool]] = [(root, in_try)]
+        while stack:
+            node, in_try = stack.pop()
+            tp = type(node)
+            if tp is ast.Lambda and not scope:
+                continue  # a module-level lambda's body runs when it is called, not at import
+            if tp in TRY_TYPES:
+                guarded = any(_catches_keyerror(h) for h in node.handlers)  # type: ignore[attr-defined]
+                todo = [(child, in_try or guarded) for child in node.body]  # type: ignore[attr-defined]
+                todo.extend((child, in_try) for h in node.handlers for child in h.body)  # type: ignore[attr-defined]
+                todo.extend((child, in_try) for child in [*node.orelse, *node.finalbody])  # type: ignore[attr-defined]
+                todo.reverse()
+                stack.extend(todo)
+                continue
+            if tp in (ast.With, ast.AsyncWith) and any(
+                isinstance(i.context_expr, ast.Call) and self.qual(i.context_expr.func) in ("contextlib.suppress", "suppress")
+                for i in node.items  # type: ignore[attr-defined]
+            ):
+                in_try = True
+            if tp is ast.Subscript or tp is ast.Call:
+                read = self.env_read(node)
+                if read is not None:
+                    name, optional = read
+                    line, col = self.pos(node)
+                    self.reads.append(EnvRead(name, line, col, scope, in_try or name in tested, optional))
+            kids = _children(node)
+            kids.reverse()
+            stack.extend((kid, in_try) for kid in kids)
 
     def _refs(self, scope: _Scope) -> set[str]:
         out: set[str] = set()
@@ -543,6 +574,8 @@ class _Collector:
         if not isinstance(func, ast.Attribute):
             return
         method = func.attr
+        if method not in WRITE_METHODS:
+            return
         kw = {k.arg: k.value for k in call.keywords if k.arg}
         args = call.args
         service: str | None = None
@@ -634,24 +667,73 @@ def _target_names(t: ast.AST) -> Iterator[str]:
         yield from _target_names(t.value)
 
 
-def _walk_all(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
-    """``ast.walk`` over several roots, iteratively and without ``ast.iter_child_nodes``'
-    generator overhead (this runs on every handler module)."""
+# fields not followed by walks: expression contexts (Load/Store/Del) and operators, leaves
+# nothing looks at through a walk, and the fields that only ever hold identifiers, numbers or
+# flags (a walk would only fetch them to find they are not nodes)
+_LEAF_FIELDS = frozenset(
+    {"ctx", "op", "ops", "id", "attr", "arg", "name", "asname", "module", "level", "kind", "type_comment", "conversion", "is_async"}
+)
+_AST_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _ast_fields(tp: type) -> tuple[str, ...]:
+    fields = _AST_FIELDS.get(tp)
+    if fields is None:
+        leaves = _LEAF_FIELDS | {"value"} if tp is ast.Constant or tp is ast.MatchSingleton else _LEAF_FIELDS
+        fields = _AST_FIELDS[tp] = tuple(f for f in getattr(tp, "_fields", ()) if f not in leaves)
+    return fields
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """The child nodes of ``node`` in ``ast.iter_child_nodes`` order, without the leaves
+    in :data:`_LEAF_FIELDS`."""
+    tp = type(node)
+    fields = _AST_FIELDS.get(tp) or _ast_fields(tp)
+    kids: list[ast.AST] = []
+    AST = ast.AST
+    for name in fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            for v in value:
+                if isinstance(v, AST):
+                    kids.append(v)
+        elif isinstance(value, AST):
+            kids.append(value)
+    return kids
+
+
+def _walk_all(nodes: Iterable[ast.AST]) -> list[ast.AST]:
+    """``ast.walk`` over several roots in pre-order, as a list, iteratively and without
+    ``ast.iter_child_nodes``' generator overhead (this runs on every handler module).
+    Expression contexts and operators (:data:`_LEAF_FIELDS`) are not included."""
+    out: list[ast.AST] = []
+    append = out.append
     stack = list(nodes)
     stack.reverse()
-    AST = ast.AST
     while stack:
         node = stack.pop()
-        yield node
-        kids = []
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if isinstance(value, AST):
-                kids.append(value)
-            elif isinstance(value, list):
-                kids.extend(v for v in value if isinstance(v, AST))
+        append(node)
+        kids = _children(node)
         kids.reverse()
         stack.extend(kids)
+    return out
+
+
+def _import_nodes(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """Every import statement in ``tree``, in ``ast.walk``'s pre-order. Expressions never
+    contain statements, so the walk does not enter them."""
+    out: list[ast.Import | ast.ImportFrom] = []
+    stack: list[ast.AST] = [tree]
+    expr = ast.expr
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            out.append(node)
+            continue
+        kids = [k for k in _children(node) if not isinstance(k, expr)]
+        kids.reverse()
+        stack.extend(kids)
+    return out
 
 
 # --------------------------------------------------------------------------- across modules

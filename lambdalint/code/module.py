@@ -407,24 +407,22 @@ def walk_code(node: cst.CSTNode, skip_nested: bool = False) -> Iterator[cst.CSTN
     are not visited. About ten times faster than ``walk``, which goes through libcst's
     ``children`` property.
 
-    Walks of whole blocks and functions (what every rule does on every handler) are kept for
-    the file being analysed, so the second rule walking a handler pays nothing."""
-    big = isinstance(node, (cst.IndentedBlock, cst.FunctionDef, cst.Module))
-    if big:
-        key = (id(node), skip_nested)
-        hit = _WALKS.get(key)
-        if hit is not None and hit[0] is node:
-            return iter(hit[1])
+    Walks are kept for the file being analysed (rules and the dataflow helper walk the same
+    statements and functions again and again), so the second walk of a node pays nothing."""
+    key = (id(node), skip_nested)
+    hit = _WALKS.get(key)
+    if hit is not None and hit[0] is node:
+        return iter(hit[1])
     out = _walk_list(node, skip_nested)
-    if big:
-        if len(_WALKS) > 4096:
-            _WALKS.clear()
-        _WALKS[key] = (node, out)
+    if len(_WALKS) > _MAX_WALKS:
+        _WALKS.clear()
+    _WALKS[key] = (node, out)
     return iter(out)
 
 
 # (id(node), skip_nested) -> (node, nodes below it); the node is kept so its id stays unique
 _WALKS: dict[tuple[int, bool], tuple[cst.CSTNode, list[cst.CSTNode]]] = {}
+_MAX_WALKS = 16384
 
 
 def forget_walks() -> None:
@@ -432,23 +430,58 @@ def forget_walks() -> None:
     _WALKS.clear()
 
 
+# per node type: its code fields, and whether it is a nested scope (function, class, lambda).
+# ``isinstance`` against libcst's (abstract) node classes is slow; a type lookup is not.
+_TYPE_INFO: dict[type, tuple[tuple[str, ...], bool]] = {}
+# per field value type: 1 a node, 2 a list/tuple (of nodes or not), 0 anything else
+_VALUE_KIND: dict[type, int] = {}
+_NESTED = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def _type_info(tp: type) -> tuple[tuple[str, ...], bool]:
+    info = _TYPE_INFO.get(tp)
+    if info is None:
+        info = _TYPE_INFO[tp] = (_code_fields(tp), issubclass(tp, _NESTED))
+    return info
+
+
+def _value_kind(tp: type) -> int:
+    kind = _VALUE_KIND.get(tp)
+    if kind is None:
+        kind = _VALUE_KIND[tp] = 1 if issubclass(tp, cst.CSTNode) else 2 if issubclass(tp, (list, tuple)) else 0
+    return kind
+
+
 def _walk_list(node: cst.CSTNode, skip_nested: bool) -> list[cst.CSTNode]:
     out: list[cst.CSTNode] = []
     append = out.append
-    nested = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+    type_info = _TYPE_INFO.get
+    value_kind = _VALUE_KIND.get
     stack: list[cst.CSTNode] = [node]
     while stack:
         cur = stack.pop()
+        info = type_info(type(cur)) or _type_info(type(cur))
         if cur is not node:
             append(cur)
-            if skip_nested and isinstance(cur, nested):
+            if skip_nested and info[1]:
                 continue
         kids: list[cst.CSTNode] = []
-        for name in _code_fields(type(cur)):
+        for name in info[0]:
             value = getattr(cur, name)
-            if isinstance(value, cst.CSTNode):
+            tp = type(value)
+            kind = value_kind(tp)
+            if kind is None:
+                kind = _value_kind(tp)
+            if kind == 1:
                 kids.append(value)
-            elif isinstance(value, (list, tuple)):
-                kids.extend(v for v in value if isinstance(v, cst.CSTNode))
-        stack.extend(reversed(kids))
+            elif kind == 2:
+                for v in value:
+                    k = value_kind(type(v))
+                    if k is None:
+                        k = _value_kind(type(v))
+                    if k == 1:
+                        kids.append(v)
+        kids.reverse()
+        stack.extend(kids)
     return out
+

@@ -283,6 +283,8 @@ keys, use the function's execution role: never put keys in a Lambda function at 
     def _bindings(self, module: cst.Module) -> Iterator[tuple[cst.CSTNode, str | None, cst.BaseExpression]]:
         """(node, bound name or None, string literal) for every string literal worth a look."""
         for node in walk_code(module):
+            if type(node) not in _BINDING_TYPES:
+                continue  # the cheap exact-type test first: most nodes are none of these
             if isinstance(node, (cst.Assign, cst.AnnAssign)):
                 targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
                 if node.value is not None and _is_str(node.value):
@@ -299,6 +301,13 @@ keys, use the function's execution role: never put keys in a Lambda function at 
                     yield node, node.name.value, node.default
             elif isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
                 yield node, None, node
+
+
+# the node types _bindings looks at (libcst has no subclasses of them, so an exact type test
+# is equivalent to isinstance, which is slow against libcst's abstract node classes)
+_BINDING_TYPES: frozenset[type] = frozenset(
+    {cst.Assign, cst.AnnAssign, cst.Arg, cst.DictElement, cst.Param, cst.SimpleString, cst.ConcatenatedString}
+)
 
 
 def _is_str(node: cst.BaseExpression) -> bool:

@@ -33,6 +33,12 @@ CLIENT_METHODS = {"requests": HTTP_METHODS, "httpx": {*HTTP_METHODS, "stream", "
 CONFIG_ATTRS = {"request", "send", "get", "post"}
 
 
+# node types _clients and _configured look at: libcst has no subclasses of them, so an exact
+# type test is equivalent to isinstance (which is slow against libcst's abstract classes)
+_BINDING_TYPES: frozenset[type] = frozenset({cst.Assign, cst.AnnAssign, cst.WithItem})
+_CONFIG_TYPES: frozenset[type] = frozenset({cst.Call, cst.Assign})
+
+
 @dataclass(frozen=True)
 class Client:
     lib: str  # requests / httpx / urllib3
@@ -185,6 +191,8 @@ timeout), or give the client a default: `urllib3.PoolManager(timeout=urllib3.Tim
         """Names (and ``self.x`` attributes) bound to an HTTP client in these nodes."""
         out: dict[str, Client] = {}
         for node in nodes:
+            if type(node) not in _BINDING_TYPES:
+                continue  # the cheap exact-type test first: most nodes bind nothing
             pairs: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
             if isinstance(node, cst.Assign):
                 pairs = [(t.target, node.value) for t in node.targets]
@@ -206,6 +214,8 @@ timeout), or give the client a default: `urllib3.PoolManager(timeout=urllib3.Tim
         """Sessions given a default some other way: ``s.mount(...)``, ``s.request = partial(...)``."""
         out: set[str] = set()
         for node in nodes:
+            if type(node) not in _CONFIG_TYPES:
+                continue  # the cheap exact-type test first
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "mount":
                 name = _dotted(node.func.value)
                 if name:
@@ -223,8 +233,9 @@ timeout), or give the client a default: `urllib3.PoolManager(timeout=urllib3.Tim
     ) -> Iterator[Finding]:
         mod = ctx.mod
         for node in nodes:
-            if not isinstance(node, cst.Call):
+            if type(node) is not cst.Call:  # exact type test: fast, and libcst has no subclass of Call
                 continue
+            assert isinstance(node, cst.Call)
             qual = mod.call_name(node, fn)
             problem = self._problem(node, qual, fn, clients, configured, mod)
             if problem:

@@ -74,6 +74,13 @@ def target_names(target: cst.BaseExpression) -> Iterator[str]:
             yield base.value
 
 
+# node types FunctionTaint.__post_init__ looks at: libcst has no subclasses of them, so an exact type
+# test is equivalent to isinstance (which is slow against libcst's abstract classes)
+_FLOW_TYPES: frozenset[type] = frozenset(
+    {cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.WithItem, cst.NamedExpr, cst.Call, cst.If, cst.While, cst.Assert}
+)
+
+
 @dataclass
 class FunctionTaint:
     """Names holding event data in one function, given which of its parameters do."""
@@ -93,6 +100,8 @@ class FunctionTaint:
         self.tainted = set(self.seeds)
         flows: list[tuple[list[str], cst.BaseExpression, int | None]] = []
         for node in self.mod.body_nodes(self.fn):
+            if type(node) not in _FLOW_TYPES:
+                continue  # the cheap exact-type test first: most nodes are none of these
             if isinstance(node, cst.Assign):
                 target = node.targets[0].target if len(node.targets) == 1 else None
                 if isinstance(target, (cst.Tuple, cst.List)) and all(isinstance(e.value, cst.Name) for e in target.elements):
