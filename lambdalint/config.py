@@ -71,6 +71,12 @@ class Config:
                 enabled.add(rid)
         return enabled
 
+    def excludes(self) -> list[str]:
+        """Exclude patterns in force: ``exclude`` (default: the built-in list) + ``extend-exclude``."""
+        from lambdalint.discover import DEFAULT_EXCLUDE
+
+        return (self.exclude if self.exclude is not None else DEFAULT_EXCLUDE) + self.extend_exclude
+
     def severity_of(self, rule_id: str) -> Severity:
         if rule_id in self.severity:
             return self.severity[rule_id]

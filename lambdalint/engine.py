@@ -19,7 +19,8 @@ from lambdalint.cache import Cache
 from lambdalint.code.analyze import CodeSettings, FileJob, FileResult, analyze
 from lambdalint.code.context import HandlerLink, is_test_file
 from lambdalint.config import Config
-from lambdalint.discover import DEFAULT_EXCLUDE, Discovered, discover
+from lambdalint.discover import Discovered, Walker, discover
+from lambdalint.loaders.common import parse_error
 from lambdalint.model import HTTP_EVENT_KINDS, UNKNOWN, Finding, Function, Project
 from lambdalint.registry import CodeRule, FunctionRule, ProjectRule, all_rules
 
@@ -123,15 +124,13 @@ def run(opts: RunOptions) -> RunResult:
     else:
         root = config.root if all(config.root in (p, *p.parents) for p in paths) and config.path else paths[0]
         analysis_paths = paths
-    exclude = (config.exclude if config.exclude is not None else DEFAULT_EXCLUDE) + config.extend_exclude
+    exclude = config.excludes()
 
     with timer.phase("discover"):
         disc = discover(analysis_paths, exclude, config.respect_gitignore, config.root)
         # lone files given explicitly are linted even when excluded or ignored
         for lone in files:
             if lone.is_file() and lone not in disc.python and lone not in disc.templates and lone not in disc.serverless:
-                from lambdalint.discover import Walker
-
                 w = Walker(root, [], False)
                 w.classify(lone, explicit=True)
                 _merge(disc, w.out)
@@ -143,8 +142,6 @@ def run(opts: RunOptions) -> RunResult:
         units += [("tf", d) for d in disc.terraform_dirs]
         _load_all(project, cache, units, disc.contents, opts)
         for path, err in disc.unreadable.items():
-            from lambdalint.loaders.common import parse_error
-
             project.findings.append(parse_error(path, f"file could not be read: {err}"))
 
     settings = CodeSettings(
@@ -240,8 +237,7 @@ def _merge(into: Discovered, other: Discovered) -> None:
 def _excluded_file(path: Path, root: Path, config: Config) -> bool:
     import pathspec
 
-    exclude = (config.exclude if config.exclude is not None else DEFAULT_EXCLUDE) + config.extend_exclude
-    spec = pathspec.GitIgnoreSpec.from_lines(exclude)
+    spec = pathspec.GitIgnoreSpec.from_lines(config.excludes())
     base = config.root if config.root in path.parents else root
     try:
         return spec.match_file(path.relative_to(base).as_posix())
@@ -270,8 +266,6 @@ def _load_all(
     the cache; misses are spread over the cores when there are many. A template's model
     depends only on its own bytes (a Terraform module: its folder's .tf files) and its path,
     so that is the cache key. Results are merged in discovery order."""
-    from lambdalint.loaders.common import parse_error
-
     loaded: list[Project | None] = [None] * len(units)
     todo: list[tuple[int, LoadUnit]] = []
     for i, (kind, path) in enumerate(units):
@@ -360,8 +354,6 @@ def plain(obj: Any, _seen: set[int] | None = None) -> Any:
 
 def _guard(project: Project, path: Path, load: Callable[[], None]) -> None:
     """A loader bug or an unreadable file costs one file, never the run."""
-    from lambdalint.loaders.common import parse_error
-
     try:
         load()
     except OSError as exc:

@@ -16,7 +16,7 @@ from lambdalint.code.context import (
     positional,
     string_value,
 )
-from lambdalint.code.module import PyModule
+from lambdalint.code.module import PyModule, import_bindings, walk
 from lambdalint.model import Finding, Fix, Severity
 from lambdalint.registry import CodeRule, Example, register
 
@@ -82,7 +82,7 @@ class Creation:
     path: list[str]  # handler -> ... -> function holding the call
 
 
-def describe(mod: PyModule, call: cst.Call, qual: str, scope: cst.FunctionDef) -> str:
+def describe(call: cst.Call, qual: str) -> str:
     if qual in ("boto3.client", "boto3.resource") or qual.endswith((".client", ".resource")):
         arg = positional(call, 0) or keyword(call, "service_name")
         service = string_value(arg.value) if arg else None
@@ -93,8 +93,6 @@ def describe(mod: PyModule, call: cst.Call, qual: str, scope: cst.FunctionDef) -
 
 
 def _names(node: cst.CSTNode) -> set[str]:
-    from lambdalint.code.module import walk
-
     out = {n.value for n in walk(node) if isinstance(n, cst.Name)}
     if isinstance(node, cst.Name):
         out.add(node.value)
@@ -116,8 +114,6 @@ class Finder:
         if any(d in CACHE_DECORATORS for d in decorator_names(self.mod, fn)):
             return  # a cached factory creates its client once
         globals_: set[str] = set()
-        from lambdalint.code.module import walk
-
         for node in walk(fn.body, skip_nested=True):
             if isinstance(node, cst.Global):
                 globals_.update(n.name.value for n in node.names)
@@ -178,8 +174,6 @@ class Finder:
         return False
 
     def calls(self, fn: cst.FunctionDef, node: cst.CSTNode, targets: list[cst.BaseExpression] | None, guards: frozenset[str], globals_: set[str], path: list[str], depth: int) -> None:
-        from lambdalint.code.module import walk
-
         lazy = self._lazy(targets, guards, globals_)
         nodes = [node, *walk(node, skip_nested=True)] if isinstance(node, cst.Call) else walk(node, skip_nested=True)
         for sub in nodes:
@@ -189,14 +183,14 @@ class Finder:
             if qual is None:
                 if isinstance(sub.func, cst.Attribute) and sub.func.attr.value in ("client", "resource"):
                     if self._is_session(sub.func.value, fn) and not lazy:
-                        self.found.append(Creation(sub, describe(self.mod, sub, "session." + sub.func.attr.value, fn), path))
+                        self.found.append(Creation(sub, describe(sub, "session." + sub.func.attr.value), path))
                 continue
             if qual in FACTORIES:
                 if not lazy:
-                    self.found.append(Creation(sub, describe(self.mod, sub, qual, fn), path))
+                    self.found.append(Creation(sub, describe(sub, qual), path))
             elif isinstance(sub.func, cst.Attribute) and sub.func.attr.value in ("client", "resource") and self._is_session(sub.func.value, fn):
                 if not lazy:
-                    self.found.append(Creation(sub, describe(self.mod, sub, qual, fn), path))
+                    self.found.append(Creation(sub, describe(sub, qual), path))
             elif isinstance(sub.func, cst.Name) and sub.func.value in self.mod.functions and not lazy:
                 callee = self.mod.functions[sub.func.value]
                 self.function(callee, [*path, callee.name.value], depth + 1)
@@ -209,8 +203,6 @@ class Finder:
             value = self.mod.assignments.get(expr.value)
             if isinstance(value, cst.Call) and self.mod.call_name(value) in SESSION_FACTORIES:
                 return True
-            from lambdalint.code.module import walk
-
             for node in walk(fn.body, skip_nested=True):
                 if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
                     if any(isinstance(t.target, cst.Name) and t.target.value == expr.value for t in node.targets):
@@ -368,8 +360,6 @@ def _defined_at(mod: PyModule, name: str) -> int | None:
             for small in stmt.body:
                 names: set[str] = set()
                 if isinstance(small, (cst.Import, cst.ImportFrom)):
-                    from lambdalint.code.module import import_bindings
-
                     names = set(import_bindings(small))
                 elif isinstance(small, cst.Assign):
                     names = {t.target.value for t in small.targets if isinstance(t.target, cst.Name)}
@@ -384,8 +374,6 @@ def _defined_at(mod: PyModule, name: str) -> int | None:
 
 def _check_args(mod: PyModule, call: cst.Call, fn: cst.FunctionDef) -> set[str]:
     """Module-level names the call needs; raises NotFixable when it depends on anything else."""
-    from lambdalint.code.module import walk
-
     local = set(mod.local_imports(fn))
     if isinstance(call.func, (cst.Name, cst.Attribute)):
         base: cst.BaseExpression = call.func
@@ -416,8 +404,6 @@ def _check_args(mod: PyModule, call: cst.Call, fn: cst.FunctionDef) -> set[str]:
 
 def _is_attr_or_keyword(call: cst.Call, name: cst.Name) -> bool:
     """Attribute names (``x.attr``) and keyword names (``f(k=...)``) are not variables."""
-    from lambdalint.code.module import walk
-
     for node in [call, *walk(call)]:
         if isinstance(node, cst.Attribute) and node.attr is name:
             return True
@@ -438,8 +424,6 @@ def _new_name(mod: PyModule, what: str) -> str:
     name = "_".join([*rest, kind]) if rest else (kind if kind != "CLIENT" else "SDK_CLIENT")
     name = re.sub(r"^(\d)", r"_\1", name) or "SDK_CLIENT"
     taken = set(mod.imports) | set(mod.assignments) | set(mod.functions) | set(mod.classes)
-    from lambdalint.code.module import walk
-
     taken |= {n.value for n in walk(mod.module) if isinstance(n, cst.Name)}
     candidate, i = name, 2
     while candidate in taken:
@@ -450,8 +434,6 @@ def _new_name(mod: PyModule, what: str) -> str:
 def hoist(mod: PyModule, c: Creation, build: bool = True) -> tuple[str, str]:
     """New source with the creation hoisted to module scope, and a description. With
     ``build=False`` only checks that it can be done (cheap; raises NotFixable)."""
-    from lambdalint.code.module import walk
-
     fn_name = c.path[-1]
     fn = mod.functions.get(fn_name)
     if fn is None:
