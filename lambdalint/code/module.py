@@ -8,6 +8,7 @@ lazily, only for files where a rule reports something.
 from __future__ import annotations
 
 import ast
+import bisect
 import io
 import re
 import tokenize
@@ -182,6 +183,7 @@ class PyModule:
     def parse(cls, path: Path, data: bytes) -> PyModule:
         forget_walks()
         module, text, encoding = parse_source(data)
+        index_module(module)
         self = cls(path=path, text=text, module=module, encoding=encoding)
         self._index(module)
         return self
@@ -407,27 +409,114 @@ def walk_code(node: cst.CSTNode, skip_nested: bool = False) -> Iterator[cst.CSTN
     are not visited. About ten times faster than ``walk``, which goes through libcst's
     ``children`` property.
 
-    Walks are kept for the file being analysed (rules and the dataflow helper walk the same
-    statements and functions again and again), so the second walk of a node pays nothing."""
+    Rules and the dataflow helper walk the same functions and statements again and again, so
+    the module being analysed is walked once, in pre-order, into one list
+    (:class:`PreOrder`): the nodes below any node of it are then a slice of that list, and
+    skipping nested scopes only cuts their intervals out. Nodes that are not part of the
+    module (built by a rule) are walked directly."""
+    index = _INDEX
+    if index is not None:
+        found = index.below(node, skip_nested)
+        if found is not None:
+            return iter(found)
     key = (id(node), skip_nested)
-    hit = _WALKS.get(key)
+    hit = _OTHER_WALKS.get(key)
     if hit is not None and hit[0] is node:
         return iter(hit[1])
     out = _walk_list(node, skip_nested)
-    if len(_WALKS) > _MAX_WALKS:
-        _WALKS.clear()
-    _WALKS[key] = (node, out)
+    if len(_OTHER_WALKS) > 4096:
+        _OTHER_WALKS.clear()
+    _OTHER_WALKS[key] = (node, out)
     return iter(out)
 
 
-# (id(node), skip_nested) -> (node, nodes below it); the node is kept so its id stays unique
-_WALKS: dict[tuple[int, bool], tuple[cst.CSTNode, list[cst.CSTNode]]] = {}
-_MAX_WALKS = 16384
+class PreOrder:
+    """Every syntax node of one module in pre-order, with the interval each node spans."""
+
+    def __init__(self, root: cst.CSTNode) -> None:
+        order: list[cst.CSTNode] = []
+        ends: list[int] = []
+        start: dict[int, int] = {}
+        nested: list[int] = []  # positions of function, class and lambda nodes (sorted)
+        type_info = _TYPE_INFO.get
+        value_kind = _VALUE_KIND.get
+        stack: list[tuple[cst.CSTNode, int]] = [(root, -1)]
+        while stack:
+            cur, pos = stack.pop()
+            if pos >= 0:  # all of cur's subtree has been listed
+                ends[pos] = len(order)
+                continue
+            info = type_info(type(cur)) or _type_info(type(cur))
+            here = len(order)
+            start[id(cur)] = here
+            order.append(cur)
+            ends.append(0)
+            if info[1]:
+                nested.append(here)
+            stack.append((cur, here))
+            kids: list[tuple[cst.CSTNode, int]] = []
+            for name in info[0]:
+                value = getattr(cur, name)
+                kind = value_kind(type(value))
+                if kind is None:
+                    kind = _value_kind(type(value))
+                if kind == 1:
+                    kids.append((value, -1))
+                elif kind == 2:
+                    for v in value:
+                        k = value_kind(type(v))
+                        if k is None:
+                            k = _value_kind(type(v))
+                        if k == 1:
+                            kids.append((v, -1))
+            kids.reverse()
+            stack.extend(kids)
+        self.order = order
+        self.ends = ends
+        self.start = start
+        self.nested = nested
+
+    def below(self, node: cst.CSTNode, skip_nested: bool) -> list[cst.CSTNode] | None:
+        """The nodes below ``node`` (pre-order), or None when ``node`` is not in this module."""
+        i = self.start.get(id(node))
+        if i is None or self.order[i] is not node:
+            return None
+        end = self.ends[i]
+        order = self.order
+        if not skip_nested:
+            return order[i + 1 : end]
+        nested = self.nested
+        k = bisect.bisect_right(nested, i)
+        if k == len(nested) or nested[k] >= end:
+            return order[i + 1 : end]
+        out: list[cst.CSTNode] = []
+        pos = i + 1
+        while k < len(nested) and nested[k] < end:
+            n = nested[k]
+            if n >= pos:
+                out.extend(order[pos : n + 1])  # the nested scope itself is listed, not its body
+                pos = self.ends[n]
+            k += 1
+        out.extend(order[pos:end])
+        return out
+
+
+# the pre-order index of the module being analysed (one file at a time per process)
+_INDEX: PreOrder | None = None
+# walks of nodes outside it; the node is kept so that its id stays unique
+_OTHER_WALKS: dict[tuple[int, bool], tuple[cst.CSTNode, list[cst.CSTNode]]] = {}
 
 
 def forget_walks() -> None:
-    """Drop the walk cache (a new file is being analysed)."""
-    _WALKS.clear()
+    """Drop the index of the previous module (a new file is being analysed)."""
+    global _INDEX
+    _INDEX = None
+    _OTHER_WALKS.clear()
+
+
+def index_module(module: cst.Module) -> None:
+    global _INDEX
+    _INDEX = PreOrder(module)
 
 
 # per node type: its code fields, and whether it is a nested scope (function, class, lambda).
