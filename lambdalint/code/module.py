@@ -259,40 +259,126 @@ class PyModule:
     def position(self, node: cst.CSTNode) -> CodeRange:
         """Position of a node, computed only for nodes a rule reports.
 
-        Fast path: the node's own code occurs exactly once in the file (a `def name(` line
-        for functions), so its offset gives the position. Otherwise libcst's PositionProvider
-        resolves the whole file once (as costly as a second parse)."""
+        Fast path: the node's code is found in the text of the file, or of the top-level
+        ``def``/``class`` that holds it (located by its unique ``def name`` line), exactly as
+        many times as the pre-order walk meets nodes of that type with that code, so the n-th
+        such node is the n-th occurrence. Otherwise libcst's PositionProvider resolves the
+        whole file once (about as costly as a second parse)."""
         if self._positions is None:
-            found = self._find_unique(node)
+            found = self._find(node)
             if found is not None:
                 return found
             wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
             self._positions = dict(wrapper.resolve(PositionProvider))
         return self._positions[node]
 
-    def _find_unique(self, node: cst.CSTNode) -> CodeRange | None:
+    def _find(self, node: cst.CSTNode) -> CodeRange | None:
         text = self.text
         if "\r" in text and text.count("\r") != text.count("\r\n"):
             return None  # old Mac line endings: let libcst count lines
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            start = self._def_offset(node, text)
+            if start is None:
+                return None
             keyword = "def" if isinstance(node, cst.FunctionDef) else "class"
-            hits = [m.start(1) for m in re.finditer(rf"(?m)^[ \t]*(?:async[ \t]+)?({keyword})[ \t]+{re.escape(node.name.value)}\b", text)]
-            if len(hits) != 1:
-                return None
-            start = hits[0]
             end = start + len(keyword) + 1 + len(node.name.value)
-        else:
-            try:
-                snippet = self.module.code_for_node(node)
-            except Exception:
+            return CodeRange(_code_position(text, start), _code_position(text, end))
+        snippet = self._code(node)
+        if snippet is None:
+            return None
+        start = text.find(snippet)
+        if start < 0:
+            return None
+        if text.find(snippet, start + 1) >= 0:
+            located = self._find_within_top_level(node, snippet)
+            if located is None:
                 return None
-            if not snippet.strip() or snippet != snippet.strip():
-                return None
-            start = text.find(snippet)
-            if start < 0 or text.find(snippet, start + 1) >= 0:
-                return None
-            end = start + len(snippet)
-        return CodeRange(_code_position(text, start), _code_position(text, end))
+            start = located
+        return CodeRange(_code_position(text, start), _code_position(text, start + len(snippet)))
+
+    def _code(self, node: cst.CSTNode) -> str | None:
+        if getattr(node, "lpar", None):
+            return None  # its code includes the parentheses, its position does not
+        try:
+            snippet = self.module.code_for_node(node)
+        except Exception:
+            return None
+        if not snippet.strip() or snippet != snippet.strip():
+            return None
+        return snippet
+
+    @staticmethod
+    def _def_offset(node: cst.FunctionDef | cst.ClassDef, text: str) -> int | None:
+        """Offset of the ``def``/``class`` keyword of ``node`` when its line is unique in ``text``."""
+        keyword = "def" if isinstance(node, cst.FunctionDef) else "class"
+        pattern = rf"(?m)^[ \t]*(?:async[ \t]+)?({keyword})[ \t]+{re.escape(node.name.value)}\b"
+        hits = [m.start(1) for m in re.finditer(pattern, text)]
+        return hits[0] if len(hits) == 1 else None
+
+    def _find_within_top_level(self, node: cst.CSTNode, snippet: str) -> int | None:
+        """Offset of ``node`` (whose code occurs several times in the file) inside the top-level
+        function or class that holds it; None when that cannot be told for sure."""
+        index = _INDEX
+        if index is None:
+            return None
+        i = index.start.get(id(node))
+        if i is None or index.order[i] is not node:
+            return None
+        top = next(
+            (s for s in self.module.body if (j := index.start.get(id(s))) is not None and j <= i < index.ends[j]),
+            None,
+        )
+        if not isinstance(top, (cst.FunctionDef, cst.ClassDef)):
+            return None
+        def_at = self._def_offset(top, self.text)
+        top_code = self.module.code_for_node(top)
+        own = self._def_offset(top, top_code)
+        if def_at is None or own is None:
+            return None
+        base = def_at - own
+        if self.text[base : base + len(top_code)] != top_code:
+            return None
+        occurrences = []
+        at = top_code.find(snippet)
+        while at >= 0:
+            occurrences.append(at)
+            at = top_code.find(snippet, at + 1)
+        same = [n for n in _source_walk(top) if type(n) is type(node) and self._code(n) == snippet]
+        if len(same) != len(occurrences) or not any(n is node for n in same):
+            return None  # the text also shows it elsewhere (a string, a comment): not sure
+        return base + occurrences[next(k for k, n in enumerate(same) if n is node)]
+
+
+# fields in the order their code appears in the source, where libcst declares them otherwise
+_SOURCE_FIELDS: dict[type, tuple[str, ...]] = {
+    cst.FunctionDef: ("decorators", "name", "type_parameters", "params", "returns", "body"),
+    cst.ClassDef: ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+    cst.IfExp: ("body", "test", "orelse"),
+    cst.Arg: ("keyword", "value"),
+    cst.Parameters: ("posonly_params", "params", "star_arg", "kwonly_params", "star_kwarg"),
+    cst.ExceptHandler: ("type", "name", "body"),
+    cst.ExceptStarHandler: ("type", "name", "body"),
+    cst.MatchCase: ("pattern", "guard", "body"),
+    cst.TypeAlias: ("name", "type_parameters", "value"),
+}
+
+
+def _source_walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The syntax nodes below ``root`` in the order their code appears in the source."""
+    stack: list[cst.CSTNode] = [root]
+    while stack:
+        cur = stack.pop()
+        if cur is not root:
+            yield cur
+        kids: list[cst.CSTNode] = []
+        for name in _SOURCE_FIELDS.get(type(cur)) or _code_fields(type(cur)):
+            value = getattr(cur, name, None)
+            if isinstance(value, cst.CSTNode):
+                kids.append(value)
+            elif isinstance(value, (list, tuple)):
+                kids.extend(v for v in value if isinstance(v, cst.CSTNode))
+        kids.reverse()
+        stack.extend(kids)
 
 
 def _code_position(text: str, offset: int) -> CodePosition:
