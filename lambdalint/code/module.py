@@ -264,13 +264,21 @@ class PyModule:
         many times as the pre-order walk meets nodes of that type with that code, so the n-th
         such node is the n-th occurrence. Otherwise libcst's PositionProvider resolves the
         whole file once (about as costly as a second parse)."""
-        if self._positions is None:
+        if self._positions is None or isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             found = self._find(node)
             if found is not None:
                 return found
+        if self._positions is None:
             wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
             self._positions = dict(wrapper.resolve(PositionProvider))
-        return self._positions[node]
+        found = self._positions[node]
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            # a def or class is reported at its `def name` / `class name`, not its whole body
+            line = self.text.split("\n")[found.start.line - 1]
+            m = re.compile(rf"(?:async\s+)?(def|class)\s+{re.escape(node.name.value)}\b").match(line, found.start.column)
+            if m is not None:
+                return CodeRange(CodePosition(found.start.line, m.start(1)), CodePosition(found.start.line, m.end()))
+        return found
 
     def _find(self, node: cst.CSTNode) -> CodeRange | None:
         text = self.text
@@ -286,25 +294,57 @@ class PyModule:
         snippet = self._code(node)
         if snippet is None:
             return None
-        start = text.find(snippet)
+        # a node spanning lines is looked for by its first line: libcst writes the later lines
+        # of a node inside an indented block without that block's indentation
+        key = snippet.partition("\n")[0]
+        start = text.find(key)
         if start < 0:
             return None
-        if text.find(snippet, start + 1) >= 0:
-            located = self._find_within_top_level(node, snippet)
+        if text.find(key, start + 1) >= 0:
+            located = self._find_within_top_level(node, key)
             if located is None:
                 return None
             start = located
-        return CodeRange(_code_position(text, start), _code_position(text, start + len(snippet)))
+        if isinstance(node, cst.BaseCompoundStatement) and text[text.rfind("\n", 0, start) + 1 : start].strip():
+            return None  # not at the start of its line: an `elif` (whose code libcst writes as `if`)
+        if key == snippet:
+            return CodeRange(_code_position(text, start), _code_position(text, start + len(snippet)))
+        return self._multiline_range(start, snippet)
+
+    def _multiline_range(self, start: int, snippet: str) -> CodeRange | None:
+        """Range of a multi-line node whose first line starts at ``start``: its later lines must
+        be the file's next lines, up to indentation."""
+        text = self.text
+        first = _code_position(text, start)
+        lines = snippet.split("\n")
+        file_lines = text.split("\n")
+        last_index = first.line - 1 + len(lines) - 1
+        if last_index >= len(file_lines):
+            return None
+        for k in range(1, len(lines) - 1):
+            if file_lines[first.line - 1 + k].strip() != lines[k].strip():
+                return None
+        last = lines[-1].lstrip()
+        line = file_lines[last_index]
+        body = line.lstrip()
+        if not body.startswith(last):
+            return None
+        return CodeRange(first, CodePosition(last_index + 1, len(line) - len(body) + len(last)))
 
     def _code(self, node: cst.CSTNode) -> str | None:
+        """The code of ``node`` as its position spans it: without the blank lines and comments
+        above a statement and the line break after it; None when that cannot be told."""
         if getattr(node, "lpar", None):
             return None  # its code includes the parentheses, its position does not
         try:
+            if getattr(node, "leading_lines", None):
+                node = node.with_changes(leading_lines=())
             snippet = self.module.code_for_node(node)
         except Exception:
             return None
-        if not snippet.strip() or snippet != snippet.strip():
-            return None
+        snippet = snippet.rstrip()
+        if not snippet or snippet != snippet.lstrip() or "#" in snippet[snippet.rfind("\n") + 1 :]:
+            return None  # (a comment after the node's last line is in its code, not its position)
         return snippet
 
     @staticmethod
@@ -316,8 +356,9 @@ class PyModule:
         return hits[0] if len(hits) == 1 else None
 
     def _find_within_top_level(self, node: cst.CSTNode, snippet: str) -> int | None:
-        """Offset of ``node`` (whose code occurs several times in the file) inside the top-level
-        function or class that holds it; None when that cannot be told for sure."""
+        """Offset of ``node``, whose code (its first line: ``snippet``) occurs several times in
+        the file, inside the top-level function or class that holds it; None when that cannot
+        be told for sure."""
         index = _INDEX
         if index is None:
             return None
@@ -343,7 +384,7 @@ class PyModule:
         while at >= 0:
             occurrences.append(at)
             at = top_code.find(snippet, at + 1)
-        same = [n for n in _source_walk(top) if type(n) is type(node) and self._code(n) == snippet]
+        same = [n for n in _source_walk(top) if type(n) is type(node) and (self._code(n) or "").partition("\n")[0] == snippet]
         if len(same) != len(occurrences) or not any(n is node for n in same):
             return None  # the text also shows it elsewhere (a string, a comment): not sure
         return base + occurrences[next(k for k, n in enumerate(same) if n is node)]
