@@ -4,10 +4,12 @@ Every ``.tf`` file of a folder belongs to one Terraform module, so a folder is l
 whole: references between resources, ``locals`` and ``variable`` defaults resolve across its
 files, and each function is reported in the file that defines it.
 
-Parsing uses python-hcl2's lark grammar (``hcl2.api.parses_to_tree``), whose raw parse tree
-keeps a line and column on every node. python-hcl2's own dict output turns every expression
-back into a string (``"${var.x}"``, ``jsonencode({...})``) and drops positions, so lambdalint
-evaluates the raw tree itself; hcl2 is imported only when a ``.tf`` file exists.
+Parsing uses python-hcl2's lark grammar and parser (``hcl2.api.parses_to_tree``), whose raw
+parse tree keeps every token with its line and column. python-hcl2's own dict output turns
+every expression back into a string (``"${var.x}"``, ``jsonencode({...})``) and drops
+positions, so lambdalint evaluates the raw tree itself; hcl2 is imported only when a ``.tf``
+file exists. The parser is python-hcl2's without lark's position propagation (see ``_parser``):
+a node's position is its first token's, found only for the nodes that are located.
 
 Evaluation is static and conservative. Resolved: literals, string templates, heredocs,
 ``locals``, ``variable`` defaults (and ``terraform.tfvars`` / ``*.auto.tfvars``) in a root
@@ -296,23 +298,49 @@ def _is_tree(node: Any) -> bool:
 
 
 def _trees(node: Any) -> list[Any]:
-    """Child trees of a node, without comments and newlines."""
-    return [c for c in node.children if _is_tree(c) and c.data != "new_line_or_comment"]
+    """Child trees of a node, without comments and newlines (``_is_tree``, inlined: this runs
+    on every node the loader looks at)."""
+    return [
+        c
+        for c in node.children
+        if not isinstance(c, str) and getattr(c, "data", "new_line_or_comment") != "new_line_or_comment"
+    ]
+
+
+def _edge_token(node: Any, last: bool) -> Any:
+    """The first (or last) token of a parse tree, or None when it holds none.
+
+    The parser is built without lark's ``propagate_positions`` (which stores a start and end
+    on every node as it is built, a good part of the parse time) and a node's position is
+    found here instead, only for the few nodes that are located. It is the same position:
+    every terminal of the grammar is named, so no token is filtered out of the tree, and lark
+    places a node at the start of its first token and the end of its last one."""
+    children = node.children
+    for child in reversed(children) if last else children:
+        if child is None:
+            continue
+        if isinstance(child, str):  # a lark Token
+            return child
+        found = _edge_token(child, last)
+        if found is not None:
+            return found
+    return None
 
 
 def _pos(node: Any, default: tuple[int, int] = (1, 1)) -> tuple[int, int]:
     if isinstance(node, str):
         line, col = getattr(node, "line", None), getattr(node, "column", None)
     else:
-        meta = getattr(node, "meta", None)
-        line, col = getattr(meta, "line", None), getattr(meta, "column", None)
+        token = _edge_token(node, False) if hasattr(node, "children") else None
+        line, col = getattr(token, "line", None), getattr(token, "column", None)
     if not isinstance(line, int) or line < 1:
         return default
     return line, col if isinstance(col, int) and col >= 1 else 1
 
 
 def _end_line(node: Any, default: int) -> int:
-    end = getattr(getattr(node, "meta", None), "end_line", None)
+    token = _edge_token(node, True) if hasattr(node, "children") else None
+    end = getattr(token, "end_line", None)
     return end if isinstance(end, int) and end >= default else default
 
 
@@ -679,8 +707,6 @@ class Scope:
         if tree is None:
             tree = False
             try:
-                from hcl2.api import parses_to_tree
-
                 parsed = parses_to_tree(f"x = ({expr})\n")
                 attrs = [c for c in _trees(_trees(parsed)[0]) if c.data == "attribute"]
                 if attrs:
@@ -1335,9 +1361,91 @@ class ParsedFile:
     body: Body
 
 
+_PARSER: Any = None
+
+
+def _parser() -> Any:
+    """python-hcl2's LALR parser without position propagation, built once per process.
+
+    It is python-hcl2's own parser (same grammar, lexer, post-lexer and parse tables, loaded
+    from its grammar cache), copied through lark's ``save``/``load`` with the one option
+    ``propagate_positions`` left out; positions come from the tokens (``_pos``). The copy is
+    kept in a file in the user's cache folder, named after everything it is made from, so that a process loads it instead of loading python-hcl2's and copying it.
+    Should the copy fail on some lark version, python-hcl2's parser is used as it is."""
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = _make_parser()
+    return _PARSER
+
+
+def _make_parser() -> Any:
+    import io
+
+    import hcl2.parser as hcl2_parser
+    from lark import Lark
+
+    saved = _parser_file()
+    if saved is not None:
+        try:
+            with saved.open("rb") as f:
+                kept = Lark.load(f)
+            if not kept.options.propagate_positions:
+                return kept
+        except Exception:  # missing, unreadable or truncated: made again below
+            pass
+    base = hcl2_parser.parser()
+    try:
+        buf = io.BytesIO()
+        base.save(buf, exclude_options=("propagate_positions",))
+        fast = Lark.load(io.BytesIO(buf.getvalue()))
+    except Exception:
+        return base
+    if fast.options.propagate_positions:
+        return base
+    if saved is not None:
+        tmp = saved.with_name(f"{saved.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_bytes(buf.getvalue())
+            os.replace(tmp, saved)  # atomic: a concurrent reader sees the old file or the whole new one
+        except OSError:
+            tmp.unlink(missing_ok=True)
+    return fast
+
+
+def _parser_file() -> Path | None:
+    """Where the copy of the parser is kept: the user's cache folder (never the installed
+    packages, which may be shared or read-only). The name hashes the lark, python-hcl2 and Python
+    versions and python-hcl2's grammar and parser sources, so an upgrade never loads a stale
+    copy."""
+    try:
+        import hashlib
+
+        import hcl2.parser as hcl2_parser
+        import lark
+
+        source = Path(hcl2_parser.__file__).parent
+        digest = hashlib.sha256()
+        versions = (lark.__version__, getattr(sys.modules.get("hcl2"), "__version__", "unknown"), sys.version)
+        for part in versions:
+            digest.update(str(part).encode() + b"\0")
+        for name in ("hcl2.lark", "parser.py", "postlexer.py"):
+            digest.update((source / name).read_bytes() + b"\0")
+        name = f"hcl2-parser-{digest.hexdigest()[:24]}.bin"
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lambdalint"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / name
+    except (OSError, RuntimeError, AttributeError, ImportError):
+        return None  # not kept: copied in every process, never wrong
+
+
+def parses_to_tree(text: str) -> Any:
+    """The raw lark tree of HCL text, as ``hcl2.api.parses_to_tree`` makes it (a newline is
+    appended: the grammar needs one at the end), but without positions on the nodes."""
+    return _parser().parse(text + "\n")
+
+
 def parse_file(path: Path, text: str) -> Body | tuple[str, int, int]:
     """The file's top-level body, or (message, line, column) of its syntax error."""
-    from hcl2.api import parses_to_tree
     from lark.exceptions import (
         LarkError,
         UnexpectedCharacters,
@@ -1439,6 +1547,17 @@ def load_dir(folder: Path, project: Project) -> None:
         return
     _grammar_cache()
     FolderLoader(folder, project).run()
+
+
+def warm_up() -> None:
+    """Build the parser now (see ``loaders.warm_up``)."""
+    try:
+        import hcl2.api
+    except ImportError:
+        return
+    if hasattr(hcl2.api, "parses_to_tree"):
+        _grammar_cache()
+        _parser()
 
 
 _GRAMMAR_CACHE_CHECKED = False
