@@ -16,7 +16,7 @@ from lambdalint.code.context import (
     positional,
     string_value,
 )
-from lambdalint.code.module import PyModule, import_bindings, walk
+from lambdalint.code.module import PyModule, import_bindings, walk, walk_code
 from lambdalint.model import Finding, Fix, Severity
 from lambdalint.registry import CodeRule, Example, register
 
@@ -311,6 +311,8 @@ depending on per-invocation values are reported with the reason there is no auto
     )
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
+        if not _may_create(ctx.mod):
+            return
         reported: set[cst.Call] = set()
         for handler in ctx.handlers:
             finder = Finder(ctx.mod)
@@ -337,6 +339,32 @@ depending on per-invocation values are reported with the reason there is no auto
 
 
 # --------------------------------------------------------------------------- autofix
+
+# the last name of every call Finder can report (``boto3.client`` -> ``client``)
+_LAST_NAMES = frozenset({q.rsplit(".", 1)[-1] for q in FACTORIES} | {"client", "resource"})
+
+
+def _may_create(mod: PyModule) -> bool:
+    """Whether a top-level function calls anything that could be a factory Finder reports:
+    a call whose last name is a factory's (``client``, ``connect``, ``Redis``...), or a name
+    imported from one (``from boto3 import client as mk``). A cheap test before the walk."""
+    nodes = list(walk_code(mod.module))
+    inside = [n for fn in mod.functions.values() for n in walk_code(fn.body)]  # Finder looks only there
+    names = set(_LAST_NAMES)
+    for node in nodes:
+        if type(node) is cst.Import or type(node) is cst.ImportFrom:
+            for local, full in import_bindings(node).items():
+                if full.rsplit(".", 1)[-1] in _LAST_NAMES:
+                    names.add(local)
+    for node in inside:
+        if type(node) is cst.Call:
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in names:
+                return True
+            if isinstance(func, cst.Name) and func.value in names:
+                return True
+    return False
+
 
 SAFE_CALLS = {"os.getenv", "os.environ.get", "botocore.config.Config", "str", "int", "float", "bool"}
 

@@ -9,12 +9,19 @@ from functools import cached_property
 import libcst as cst
 
 from lambdalint.code.context import CodeContext, keyword, positional, string_value
-from lambdalint.code.module import PyModule, walk_code
+from lambdalint.code.module import PyModule, import_bindings, walk_code
 from lambdalint.code.taint import Flow, log_sink
 from lambdalint.model import Finding, Severity
 from lambdalint.registry import CodeRule, Example, register
 
 ENV_GETTERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop", "os.getenvb"}
+# calls :meth:`SecretLogged.source` may take for a secret (whatever their arguments)
+SECRET_METHODS = frozenset(
+    {
+        "get_secret_value", "get_secret_string", "get_secret_binary", "get_parameter", "get_parameters",
+        "get_parameters_by_path", "get_parameters_by_name", "decrypt", "get_secret", "get_secrets_by_name",
+    }
+)
 SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "cookies", "x-api-key", "authorizationtoken", "x-auth-token"}
 # response fields that name or describe a secret rather than hold it, and the non-secret
 # fields of a database secret (RDS/Secrets Manager layout)
@@ -233,10 +240,53 @@ through a redaction helper; log the secret's *name* or ARN instead of its value.
             return f"a secret (`{method}`)"
         return None
 
+    def may_have_source(self, mod: PyModule) -> bool:
+        """Whether any expression of the module could be one :meth:`source` labels. Every
+        secret the flows find starts at one, so a module without any needs no flow at all.
+        Deliberately broader than ``source`` (no import resolution, no keyword checks)."""
+        nodes = list(walk_code(mod.module))
+        harmless: set[int] = set()  # `environ` nodes read with a literal, non-secret name
+        environ_names = {"environ"}
+        for node in nodes:
+            tp = type(node)
+            if tp is cst.Subscript:
+                key = _subscript_key(node)  # type: ignore[arg-type]
+                if key is None:
+                    continue  # os.environ[name]: left to the `environ` test below
+                if key.lower() in SECRET_HEADERS or self.secret_name(key):
+                    return True
+                harmless.add(id(node.value))  # type: ignore[attr-defined]
+            elif tp is cst.Call:
+                func = node.func  # type: ignore[attr-defined]
+                method = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+                if method in SECRET_METHODS:
+                    return True
+                if method in ("get", "getenv", "getenvb", "setdefault", "pop"):
+                    arg = positional(node, 0) or keyword(node, "key")  # type: ignore[arg-type]
+                    name = string_value(arg.value) if arg else None
+                    if name is not None and (name.lower() in SECRET_HEADERS or self.secret_name(name)):
+                        return True
+                    if isinstance(func, cst.Attribute):
+                        harmless.add(id(func.value))
+            elif tp is cst.ImportFrom or tp is cst.Import:
+                harmless.update(id(n) for n in walk_code(node))
+                if tp is cst.ImportFrom:  # from os import environ as env
+                    environ_names.update(local for local, full in import_bindings(node).items() if full == "os.environ")  # type: ignore[arg-type]
+        # `os.environ` is an Attribute whose `attr` is a Name: that Name is not a read of its own
+        harmless.update(id(node.attr) for node in nodes if type(node) is cst.Attribute)
+        for node in nodes:
+            tp = type(node)
+            if (tp is cst.Name and node.value in environ_names) or (tp is cst.Attribute and node.attr.value == "environ"):  # type: ignore[attr-defined]
+                if id(node) not in harmless:
+                    return True
+        return False
+
     # ------------------------------------------------------------------ check
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         mod = ctx.mod
+        if not self.may_have_source(mod):
+            return
         reported: dict[cst.Call, str] = {}
 
         def sinks(unit: cst.CSTNode, flow: Flow) -> None:

@@ -45,6 +45,12 @@ def is_broad(handler: cst.ExceptHandler) -> bool:
     return False
 
 
+def has_broad_except(mod: PyModule, fn: cst.FunctionDef) -> bool:
+    """Whether ``fn``'s own body (where :meth:`SwallowedException.find` looks) has a broad
+    ``except`` (a cheap test first)."""
+    return any(type(n) is cst.ExceptHandler and is_broad(n) for n in mod.body_nodes(fn))
+
+
 @dataclass
 class Swallow:
     handler: cst.ExceptHandler
@@ -173,6 +179,8 @@ response.
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         for handler in ctx.handlers:
+            if not has_broad_except(ctx.mod, handler.node):
+                continue
             kinds = set(handler.link.event_kinds)
             mode = "async" if kinds & ASYNC_KINDS else "sync" if kinds else self.infer(handler)
             swallow = self.find(ctx.mod, handler, mode)

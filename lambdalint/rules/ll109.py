@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from lambdalint.code.context import CodeContext, keyword, positional, string_value
-from lambdalint.code.module import PyModule
+from lambdalint.code.module import PyModule, walk_code
 from lambdalint.model import Finding, Severity
 from lambdalint.registry import CodeRule, Example, register
 
@@ -164,6 +164,8 @@ inline, import it as a library instead of invoking it.
     )
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
+        if not has_invoke(ctx.mod):
+            return
         clients = LambdaClients(ctx.mod)
         reported: set[cst.Call] = set()
         for handler in ctx.handlers:
@@ -198,6 +200,14 @@ inline, import it as a library instead of invoking it.
             "concurrency, for the other one to finish; use InvocationType=\"Event\", a queue/EventBridge, "
             "or Step Functions"
         )
+
+
+def has_invoke(mod: PyModule) -> bool:
+    """Whether the module calls an ``.invoke(...)``-like method anywhere (a cheap test first)."""
+    return any(
+        type(n) is cst.Call and isinstance(n.func, cst.Attribute) and n.func.attr.value in SYNC_METHODS
+        for n in walk_code(mod.module)
+    )
 
 
 def _rebound(mod: PyModule, fn: cst.FunctionDef) -> set[str]:

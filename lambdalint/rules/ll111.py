@@ -240,7 +240,9 @@ class FunctionTaint:
 class EventTaint:
     """Taint of every function the handler reaches, following tainted arguments into helpers."""
 
-    def __init__(self, ctx: CodeContext, max_depth: int = 3) -> None:
+    MAX_DEPTH = 3
+
+    def __init__(self, ctx: CodeContext, max_depth: int = MAX_DEPTH) -> None:
         self.ctx = ctx
         self.max_depth = max_depth
         self.summaries: dict[tuple[cst.FunctionDef, frozenset[str]], tuple[bool, tuple[bool, ...] | None]] = {}
@@ -409,14 +411,26 @@ def _stringish(expr: cst.BaseExpression) -> bool:
 
 
 def sinks(
-    ctx: CodeContext, find: Callable[[FunctionTaint, cst.Call], str | None]
+    ctx: CodeContext,
+    find: Callable[[FunctionTaint, cst.Call], str | None],
+    shape: Callable[[PyModule, cst.FunctionDef, cst.Call], bool],
 ) -> Iterator[tuple[cst.Call, str, str, list[str]]]:
-    """(call, description, handler name, path) for every sink ``find`` recognises, once each."""
+    """(call, description, handler name, path) for every sink ``find`` recognises, once each.
+
+    ``shape`` says, without any taint, whether a call could be a sink at all; a handler whose
+    reachable functions hold no such call is not followed (the dataflow is the costly part)."""
     reported: set[cst.Call] = set()
     for handler in ctx.handlers:
         kinds = set(handler.link.event_kinds)
         if kinds and kinds <= TRUSTED_EVENT_KINDS:
             continue  # only schedules invoke it: AWS writes the event, no caller chooses it
+        # EventTaint follows same-module calls as deep as ``reachable`` does, so this is a superset
+        if not any(
+            type(node) is cst.Call and shape(ctx.mod, fn, node)
+            for fn, _ in ctx.reachable(handler, depth=EventTaint.MAX_DEPTH)
+            for node in ctx.mod.body_nodes(fn)
+        ):
+            continue
         for taint, path in EventTaint(ctx).functions(handler.node, handler.name):
             if not taint.tainted:
                 continue
@@ -442,6 +456,11 @@ SHELL_OPTIONAL = {
     "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen",
 }
 SHELLS = {"sh", "bash", "zsh", "dash", "ksh", "/bin/sh", "/bin/bash", "/usr/bin/bash", "/bin/zsh", "/usr/bin/env"}
+
+
+def shell_shape(mod: PyModule, fn: cst.FunctionDef, call: cst.Call) -> bool:
+    """A call that :func:`shell_sink` could report, whatever its arguments."""
+    return (mod.call_name(call, fn) or "") in SHELL_ALWAYS | SHELL_OPTIONAL
 
 
 def shell_sink(taint: FunctionTaint, call: cst.Call) -> str | None:
@@ -554,7 +573,7 @@ a strict pattern first.
     )
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
-        for call, what, handler, path in sinks(ctx, shell_sink):
+        for call, what, handler, path in sinks(ctx, shell_sink, shell_shape):
             yield ctx.finding(
                 call,
                 f"event data reaches the shell command {what} {where(handler, path)}: whoever triggers the "

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from lambdalint.code.context import CodeContext, keyword, positional, string_value
-from lambdalint.code.module import walk_code
+from lambdalint.code.module import PyModule, walk_code
 from lambdalint.model import Finding, Severity
 from lambdalint.registry import CodeRule, Example, register
 from lambdalint.rules.ll111 import Builds, FunctionTaint, sinks, where
@@ -57,6 +57,14 @@ def _looks_like_sql(expr: cst.BaseExpression) -> bool:
         elif isinstance(node, cst.FormattedStringText):
             text += node.value
     return any(word in text.upper() for word in ("SELECT ", "INSERT ", "UPDATE ", "DELETE ", "FROM "))
+
+
+def sql_shape(mod: PyModule, fn: cst.FunctionDef, call: cst.Call) -> bool:
+    """A call that :func:`sql_argument` could take for SQL, whatever its arguments."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and (func.attr.value in SQL_METHODS or func.attr.value in SQL_KEYWORDS):
+        return True
+    return (mod.call_name(call, fn) or "") in SQL_FUNCTIONS
 
 
 def sql_sink(taint: FunctionTaint, call: cst.Call) -> str | None:
@@ -159,7 +167,7 @@ check them against an allow-list, or compose them with `psycopg.sql.Identifier`.
     )
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
-        for call, what, handler, path in sinks(ctx, sql_sink):
+        for call, what, handler, path in sinks(ctx, sql_sink, sql_shape):
             yield ctx.finding(
                 call,
                 f"event data is formatted into SQL passed to {what} {where(handler, path)}: a crafted value "
