@@ -15,6 +15,7 @@ import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
@@ -567,35 +568,39 @@ class PreOrder:
         nested: list[int] = []  # positions of function, class and lambda nodes (sorted)
         type_info = _TYPE_INFO.get
         value_kind = _VALUE_KIND.get
-        stack: list[tuple[cst.CSTNode, int]] = [(root, -1)]
+        # a node to list, or (an int) the position of a node whose subtree is now all listed
+        stack: list[Any] = [root]
+        pop = stack.pop
+        push = stack.append
+        append = order.append
         while stack:
-            cur, pos = stack.pop()
-            if pos >= 0:  # all of cur's subtree has been listed
-                ends[pos] = len(order)
+            cur = pop()
+            if type(cur) is int:
+                ends[cur] = len(order)
                 continue
             info = type_info(type(cur)) or _type_info(type(cur))
             here = len(order)
             start[id(cur)] = here
-            order.append(cur)
+            append(cur)
             ends.append(0)
             if info[1]:
                 nested.append(here)
-            stack.append((cur, here))
-            kids: list[tuple[cst.CSTNode, int]] = []
+            push(here)
+            kids: list[cst.CSTNode] = []
             for name in info[0]:
                 value = getattr(cur, name)
                 kind = value_kind(type(value))
                 if kind is None:
                     kind = _value_kind(type(value))
                 if kind == 1:
-                    kids.append((value, -1))
+                    kids.append(value)
                 elif kind == 2:
                     for v in value:
                         k = value_kind(type(v))
                         if k is None:
                             k = _value_kind(type(v))
                         if k == 1:
-                            kids.append((v, -1))
+                            kids.append(v)
             kids.reverse()
             stack.extend(kids)
         self.order = order
