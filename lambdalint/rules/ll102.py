@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import libcst as cst
 
@@ -28,27 +29,36 @@ ROUTE_NAMES = frozenset(CAMEL.sub("_", k).lower().replace("-", "_") for k in ROU
 SHAPE_KEYS = frozenset({"Records", "httpMethod", "routeKey", "requestContext", "detail-type", "source", "awslogs", "triggerSource", "RequestType", "fieldName", "info"})
 
 
+# per node type: is it a statement? (isinstance against libcst's abstract classes is slow;
+# a lookup of the exact type is not)
+_STATEMENT: dict[type, bool] = {}
+# node types that add one to the cyclomatic complexity (MatchCase: unless a wildcard)
+_BRANCHES = frozenset(
+    {cst.If, cst.IfExp, cst.For, cst.While, cst.ExceptHandler, cst.ExceptStarHandler, cst.CompIf, cst.CompFor, cst.BooleanOperation}
+)
+
+
+def _is_statement(tp: type) -> bool:
+    known = _STATEMENT.get(tp)
+    if known is None:
+        known = _STATEMENT[tp] = issubclass(tp, (cst.BaseSmallStatement, cst.BaseCompoundStatement))
+    return known
+
+
 def count_statements(node: cst.CSTNode) -> int:
     """Statements in ``node``: each small statement and each compound statement counts one;
     the bodies of nested functions and classes are not counted."""
-    total = 0
-    for n in [node, *walk_code(node, skip_nested=True)]:
-        if isinstance(n, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
-            total += 1
-    return total
+    return sum(1 for n in [node, *walk_code(node, skip_nested=True)] if _is_statement(type(n)))
 
 
 def complexity(fn: cst.FunctionDef) -> int:
     """McCabe cyclomatic complexity of ``fn``'s own body (nested functions excluded)."""
     score = 1
     for n in walk_code(fn.body, skip_nested=True):
-        if isinstance(n, (cst.If, cst.IfExp, cst.For, cst.While, cst.ExceptHandler, cst.ExceptStarHandler, cst.CompIf)):
+        tp = type(n)
+        if tp in _BRANCHES:
             score += 1
-        elif isinstance(n, cst.CompFor):
-            score += 1
-        elif isinstance(n, cst.BooleanOperation):
-            score += 1
-        elif isinstance(n, cst.MatchCase) and not _wildcard(n.pattern):
+        elif tp is cst.MatchCase and not _wildcard(n.pattern):  # type: ignore[attr-defined]
             score += 1
     return score
 
@@ -136,10 +146,13 @@ def measure(fn: cst.FunctionDef) -> Measure:
     routing = Routing(fn)
     routes = 0
     for n in walk_code(fn.body, skip_nested=True):
-        if isinstance(n, cst.If) and routing.is_route(n.test):
-            routes += 1
-        elif isinstance(n, cst.Match) and routing.is_key(n.subject):
-            routes += sum(1 for case in n.cases if not _wildcard(case.pattern))
+        tp = type(n)
+        if tp is cst.If:
+            routes += routing.is_route(cast(cst.If, n).test)
+        elif tp is cst.Match:
+            match = cast(cst.Match, n)
+            if routing.is_key(match.subject):
+                routes += sum(1 for case in match.cases if not _wildcard(case.pattern))
     return Measure(count_statements(fn.body), complexity(fn), routes)
 
 
