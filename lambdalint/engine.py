@@ -58,6 +58,8 @@ class RunResult:
     # what --fix needs to re-analyse a file after each fix
     jobs: dict[Path, FileJob] = field(default_factory=dict)
     settings: CodeSettings | None = None
+    # rule id -> name, for reports (a run from the snapshot does not import the rules)
+    rule_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def visible(self) -> list[Finding]:
@@ -311,6 +313,7 @@ def _run(
         scope=scope,
         jobs={} if isinstance(jobs, _JobList) else {j.path: j for j in jobs},
         settings=settings,
+        rule_names={rid: cls.name for rid, cls in all_rules().items()},
     )
     result._snapshot_parts = snapshot_parts  # type: ignore[attr-defined]
     return result
@@ -783,7 +786,7 @@ def _model_rules(
 
 # --------------------------------------------------------------------------- snapshots
 
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
 
 
 class _Unusable(Exception):
@@ -977,6 +980,7 @@ def _stored_result(prior: Prior, root: Path, scope: list[Path] | None, timer: Ti
         timings=timer.timings,
         cache_hits=len(run["files"]),
         scope=scope,
+        rule_names=dict(run["rule_names"]),
     )
 
 
@@ -1073,6 +1077,7 @@ def _save_snapshot(snaps: Snapshots, recorder: Recorder, result: RunResult, prio
             "functions": len(result.project.functions),
             "templates": len(result.project.templates),
             "notes": result.notes,
+            "rule_names": result.rule_names,
         },
     )
 

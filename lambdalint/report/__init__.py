@@ -25,6 +25,22 @@ class ReportContext:
     quiet: bool = False  # text: findings only, no summary
     exit_code: int = 0
     _lines: dict[Path, list[str]] = field(default_factory=dict)
+    _repo_root: Path | None = None
+
+    def rule_name(self, rule_id: str) -> str:
+        names = self.result.rule_names
+        if rule_id in names:
+            return names[rule_id]
+        from lambdalint.registry import all_rules
+
+        cls = all_rules().get(rule_id)
+        return cls.name if cls is not None else ""
+
+    @property
+    def repo_root(self) -> Path:
+        if self._repo_root is None:
+            self._repo_root = repo_root(self.result.root)
+        return self._repo_root
 
     def display_path(self, path: Path) -> str:
         """Relative to the current directory when below it, else absolute."""
@@ -46,9 +62,8 @@ class ReportContext:
     def fingerprint(self, f: Finding) -> str:
         """Stable across line moves and working directories: rule + repository-relative file +
         logical location (resource id, function) + normalised source line."""
-        root = repo_root(self.result.root)
         try:
-            rel = f.location.path.relative_to(root).as_posix()
+            rel = f.location.path.relative_to(self.repo_root).as_posix()
         except ValueError:
             rel = f.location.path.as_posix()
         snippet = re.sub(r"\s+", " ", self.source_line(f.location.path, f.location.line)).strip()

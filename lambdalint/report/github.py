@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from lambdalint.model import Severity
-from lambdalint.registry import all_rules
 from lambdalint.report import ReportContext
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -18,11 +17,10 @@ def _escape_prop(text: str) -> str:
 
 
 def render_github(ctx: ReportContext) -> str:
-    rules = all_rules()
     out = []
     for f in ctx.findings():
         loc = f.location
-        name = rules[f.rule_id].name if f.rule_id in rules else ""
+        name = ctx.rule_name(f.rule_id)
         props = [
             f"file={_escape_prop(ctx.display_path(loc.path))}",
             f"line={loc.line}",

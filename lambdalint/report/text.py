@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 from lambdalint.model import Severity
-from lambdalint.registry import all_rules
 from lambdalint.report import ReportContext
 
 COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
@@ -40,10 +39,9 @@ def render_text(ctx: ReportContext) -> str:
     if ctx.statistics and findings:
         if out:
             out.append("")
-        rules = all_rules()
         counts = Counter(f.rule_id for f in findings)
         for rid, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            name = rules[rid].name if rid in rules else ""
+            name = ctx.rule_name(rid)
             out.append(f"{n:>6}  {rid}  {name}")
     if ctx.quiet:
         return "".join(line + "\n" for line in out)
