@@ -19,7 +19,7 @@ from lambdalint.cache import Cache, Recorder, Snapshots, changed_since
 from lambdalint.config import Config
 from lambdalint.discover import Discovered, Walker, discover
 from lambdalint.loaders.common import parse_error
-from lambdalint.model import HTTP_EVENT_KINDS, UNKNOWN, Finding, Function, Project
+from lambdalint.model import HTTP_EVENT_KINDS, UNKNOWN, Finding, Function, Location, Project
 from lambdalint.registry import CodeRule, FunctionRule, ProjectRule, all_rules
 
 if TYPE_CHECKING:
@@ -412,8 +412,12 @@ def _load_all(
 
             ctx = multiprocessing.get_context("fork") if sys.platform == "linux" else None
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                chunk = max(1, min(16, len(todo) // (workers * 8)))
-                results = list(pool.map(_load_one, [(project.root, u) for _, u in todo], chunksize=chunk))
+                # Terraform folders, the slowest units, first: none is left alone at the end
+                order = sorted(range(len(todo)), key=lambda j: todo[j][1][0] != "tf")
+                chunk = max(1, min(4, len(todo) // (workers * 8)))
+                done = pool.map(_load_one, [(project.root, todo[j][1]) for j in order], chunksize=chunk)
+                by_index = dict(zip(order, done, strict=True))
+                results = [by_index[j] for j in range(len(todo))]
         except BrokenProcessPool:
             results = None  # finish in this process
     if results is None:
@@ -442,12 +446,15 @@ def _load_one(args: tuple[Path, LoadUnit]) -> Project:
 def plain(obj: Any, _seen: set[int] | None = None) -> Any:
     """Replace the decoders' str subclasses (which carry line marks) by plain ``str`` in the
     model, in place, so that it pickles into the cache and compares like ordinary strings."""
+    tp = type(obj)
+    if tp is str or tp is int or tp is bool or obj is None or tp is float or tp is Location or obj is UNKNOWN:
+        return obj  # the common leaves first (a Location holds a Path and ints only)
+    if isinstance(obj, str):
+        return str(obj)
+    if isinstance(obj, (int, float, Path)):
+        return obj
     seen = _seen if _seen is not None else set()
     if id(obj) in seen:
-        return obj
-    if isinstance(obj, str):
-        return obj if type(obj) is str else str(obj)
-    if isinstance(obj, (int, float, bool, type(None), Path)) or obj is UNKNOWN:
         return obj
     seen.add(id(obj))
     if isinstance(obj, list):
