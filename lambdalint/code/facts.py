@@ -688,7 +688,9 @@ def _children(node: ast.AST) -> list[ast.AST]:
     """The child nodes of ``node`` in ``ast.iter_child_nodes`` order, without the leaves
     in :data:`_LEAF_FIELDS`."""
     tp = type(node)
-    fields = _AST_FIELDS.get(tp) or _ast_fields(tp)
+    fields = _AST_FIELDS.get(tp)
+    if fields is None:
+        fields = _ast_fields(tp)
     kids: list[ast.AST] = []
     AST = ast.AST
     for name in fields:
@@ -710,10 +712,25 @@ def _walk_all(nodes: Iterable[ast.AST]) -> list[ast.AST]:
     append = out.append
     stack = list(nodes)
     stack.reverse()
+    pop = stack.pop
+    fields_of = _AST_FIELDS.get
+    AST = ast.AST
     while stack:
-        node = stack.pop()
+        node = pop()
         append(node)
-        kids = _children(node)
+        tp = type(node)
+        kids: list[ast.AST] = []  # _children(node), inlined: this loop runs on every node
+        fields = fields_of(tp)
+        if fields is None:
+            fields = _ast_fields(tp)
+        for name in fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for v in value:
+                    if isinstance(v, AST):
+                        kids.append(v)
+            elif isinstance(value, AST):
+                kids.append(value)
         kids.reverse()
         stack.extend(kids)
     return out
