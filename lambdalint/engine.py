@@ -60,6 +60,8 @@ class RunResult:
     settings: CodeSettings | None = None
     # rule id -> name, for reports (a run from the snapshot does not import the rules)
     rule_names: dict[str, str] = field(default_factory=dict)
+    # what the snapshot stores of this run (pickled results, model, project); taken by run()
+    snapshot_parts: tuple[bytes, bytes | None, bytes | None] | None = field(default=None, repr=False)
 
     @property
     def visible(self) -> list[Finding]:
@@ -315,7 +317,7 @@ def _run(
         settings=settings,
         rule_names={rid: cls.name for rid, cls in all_rules().items()},
     )
-    result._snapshot_parts = snapshot_parts  # type: ignore[attr-defined]
+    result.snapshot_parts = snapshot_parts
     return result
 
 
@@ -1046,8 +1048,7 @@ def _snapshot_blobs(
 def _save_snapshot(snaps: Snapshots, recorder: Recorder, result: RunResult, prior: Prior | None) -> None:
     import secrets
 
-    parts = getattr(result, "_snapshot_parts", None)
-    result._snapshot_parts = None  # type: ignore[attr-defined]
+    parts, result.snapshot_parts = result.snapshot_parts, None
     if parts is None or recorder.broken or result.errors:
         return
     results_blob, model_blob, project_blob = parts
