@@ -90,7 +90,31 @@ class Cache:
         ignore = top / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# created by lambdalint\n*\n", encoding="utf-8")
+        self._drop_stale()
         self._ready = True
+
+    def _drop_stale(self) -> None:
+        """Entries written by other lambdalint code can never be read again (the code stamp
+        is in every key): delete them, and other versions' folders, so that the cache holds
+        one generation of results instead of growing with every upgrade."""
+        import shutil
+
+        marker = self.dir / "STAMP"
+        try:
+            if marker.read_text(encoding="utf-8") == self.stamp:
+                return
+        except (OSError, ValueError):  # missing or damaged: start afresh
+            pass
+        for old in self.dir.parent.iterdir():
+            if old.is_dir() and old != self.dir:
+                shutil.rmtree(old, ignore_errors=True)  # another version's cache
+        for entry in self.dir.iterdir():
+            if entry.is_dir() and (len(entry.name) == 2 or entry.name == SNAPSHOT_DIR):
+                shutil.rmtree(entry, ignore_errors=True)
+        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(self.stamp)
+        os.replace(tmp, marker)
 
 
 # --------------------------------------------------------------------------- whole-run snapshot

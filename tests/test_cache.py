@@ -76,3 +76,26 @@ def test_read_only_tree_runs_without_cache(tmp_path: Path) -> None:
     finally:
         p.chmod(0o755)
     assert findings
+
+
+def test_entries_of_other_lambdalint_code_are_dropped(tmp_path: Path) -> None:
+    from lambdalint.cache import Cache
+
+    old = Cache(tmp_path)
+    old.stamp = "old-code"
+    old.put(old.key("x"), 1)
+    (tmp_path / ".lambdalint_cache" / "0.0.1").mkdir()  # an older version's folder
+    assert old.get(old.key("x")) == 1
+
+    new = Cache(tmp_path)
+    new.stamp = "new-code"
+    new.put(new.key("y"), 2)
+    assert new.get(new.key("y")) == 2
+    assert Cache(tmp_path).get(old.key("x")) is None
+    assert not list(new.dir.glob(f"*/{old.key('x')}"))
+    assert not (tmp_path / ".lambdalint_cache" / "0.0.1").exists()
+
+    again = Cache(tmp_path)
+    again.stamp = "new-code"
+    again.put(again.key("z"), 3)
+    assert again.get(new.key("y")) == 2  # same code: nothing dropped
