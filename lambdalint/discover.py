@@ -95,29 +95,40 @@ def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
 
 
 _DIR_GROUP = "(?P<ps_d>"
-_BACKREF = re.compile(r"\\[1-9]|\(\?P=")
+_BACKREF = re.compile(r"\\[1-9]|\(\?P=")  # backreferences: not safe to combine
+
+
+def positive_regexes(spec: pathspec.PathSpec) -> list[str] | None:
+    """The regexes of the spec's patterns, ready to be joined into one alternation, or None
+    when a pattern is a negation or cannot be combined safely (then use ``match_file``).
+
+    A spec whose patterns all include matches a path exactly when one of its patterns'
+    regexes does: ``GitIgnoreSpec`` priorities only matter with negations."""
+    texts: list[str] = []
+    for pattern in spec.patterns:
+        if pattern.include is None:
+            continue
+        regex = getattr(pattern, "regex", None)
+        if pattern.include is not True or not isinstance(regex, re.Pattern) or regex.flags & ~re.UNICODE:
+            return None
+        text = regex.pattern
+        if not isinstance(text, str) or set(regex.groupindex) - {"ps_d"} or _BACKREF.search(text):
+            return None
+        texts.append(f"(?:{text.replace(_DIR_GROUP, '(?:')})")
+    return texts
 
 
 class Matcher:
     """``spec.match_file`` for normalised relative paths, as one compiled regex when the spec
-    has only positive patterns (then a path matches exactly when one pattern's regex does:
-    ``GitIgnoreSpec`` priorities only matter with negations); otherwise the spec itself."""
+    has only positive patterns (see :func:`positive_regexes`); otherwise the spec itself."""
 
     def __init__(self, spec: pathspec.PathSpec) -> None:
         self.spec = spec
         self.regex: re.Pattern[str] | None = None
         self.empty = False
-        texts: list[str] = []
-        for pattern in spec.patterns:
-            if pattern.include is None:
-                continue
-            regex = getattr(pattern, "regex", None)
-            if pattern.include is not True or not isinstance(regex, re.Pattern) or regex.flags & ~re.UNICODE:
-                return
-            text = regex.pattern
-            if not isinstance(text, str) or set(regex.groupindex) - {"ps_d"} or _BACKREF.search(text):
-                return
-            texts.append(f"(?:{text.replace(_DIR_GROUP, '(?:')})")
+        texts = positive_regexes(spec)
+        if texts is None:
+            return
         if not texts:
             self.empty = True
             return

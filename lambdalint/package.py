@@ -31,6 +31,7 @@ from typing import Any
 
 import pathspec
 
+from lambdalint.discover import positive_regexes
 from lambdalint.model import Function
 
 MB = 1024 * 1024
@@ -175,31 +176,18 @@ class RegexExcludes(Excludes):
         return False  # the module filters files one by one
 
 
-_DIR_GROUP = "(?P<ps_d>"
-_BACKREF = re.compile(r"\\[1-9]|\(\?P=")  # backreferences: not safe to combine
-
-
 def _fast_rules(rules: list[tuple[bool, pathspec.PathSpec]]) -> list[tuple[bool, re.Pattern[str]]] | None:
     """The rules as one regex per run of same-sign rules, or None when a spec is not a plain
     set of positive gitignore patterns (then ``match_file`` is used as is).
 
-    A spec whose patterns all include matches a path exactly when one of its patterns'
-    regexes does (``GitIgnoreSpec`` priorities only matter with negations), and within a run
-    of rules of the same sign only whether one matches counts, so each run becomes one
-    alternation. Paths given to ``included`` are already normalised (posix, relative)."""
+    Within a run of rules of the same sign only whether one matches counts, so each run
+    becomes one alternation (see ``discover.positive_regexes``). Paths given to ``included``
+    are already normalised (posix, relative)."""
     runs: list[tuple[bool, list[str]]] = []
     for include, spec in rules:
-        texts: list[str] = []
-        for pattern in spec.patterns:
-            if pattern.include is None:
-                continue
-            regex = getattr(pattern, "regex", None)
-            if pattern.include is not True or not isinstance(regex, re.Pattern) or regex.flags & ~re.UNICODE:
-                return None
-            text = regex.pattern
-            if not isinstance(text, str) or set(regex.groupindex) - {"ps_d"} or _BACKREF.search(text):
-                return None
-            texts.append(f"(?:{text.replace(_DIR_GROUP, '(?:')})")
+        texts = positive_regexes(spec)
+        if texts is None:
+            return None
         if runs and runs[-1][0] == include:
             runs[-1][1].extend(texts)
         else:

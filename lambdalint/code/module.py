@@ -674,35 +674,7 @@ def _value_kind(tp: type) -> int:
 
 
 def _walk_list(node: cst.CSTNode, skip_nested: bool) -> list[cst.CSTNode]:
-    out: list[cst.CSTNode] = []
-    append = out.append
-    type_info = _TYPE_INFO.get
-    value_kind = _VALUE_KIND.get
-    stack: list[cst.CSTNode] = [node]
-    while stack:
-        cur = stack.pop()
-        info = type_info(type(cur)) or _type_info(type(cur))
-        if cur is not node:
-            append(cur)
-            if skip_nested and info[1]:
-                continue
-        kids: list[cst.CSTNode] = []
-        for name in info[0]:
-            value = getattr(cur, name)
-            tp = type(value)
-            kind = value_kind(tp)
-            if kind is None:
-                kind = _value_kind(tp)
-            if kind == 1:
-                kids.append(value)
-            elif kind == 2:
-                for v in value:
-                    k = value_kind(type(v))
-                    if k is None:
-                        k = _value_kind(type(v))
-                    if k == 1:
-                        kids.append(v)
-        kids.reverse()
-        stack.extend(kids)
-    return out
-
+    """The walk of a node that is not in the module's index (one a rule built)."""
+    found = PreOrder(node).below(node, skip_nested)
+    assert found is not None
+    return found
