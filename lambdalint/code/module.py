@@ -337,6 +337,8 @@ class PyModule:
         above a statement and the line break after it; None when that cannot be told."""
         if getattr(node, "lpar", None):
             return None  # its code includes the parentheses, its position does not
+        if isinstance(getattr(node, "semicolon", None), cst.Semicolon) or isinstance(getattr(node, "comma", None), cst.Comma):
+            return None  # likewise a statement's `;` and an element's `,`
         try:
             if getattr(node, "leading_lines", None):
                 node = node.with_changes(leading_lines=())
