@@ -141,14 +141,3 @@ def test_parser_copy_is_kept_and_a_broken_copy_is_replaced(tmp_path: Path, monke
     assert kept.stat().st_size > 1000  # written again, whole
     tree = terraform.parses_to_tree('a = "x"\n')
     assert terraform._pos(tree) == (1, 1)
-
-
-def test_warm_up_prepares_what_the_loaders_use() -> None:
-    import sys
-
-    from lambdalint import loaders
-
-    loaders.warm_up([])  # nothing to do
-    loaders.warm_up(["cfn", "sls", "tf"])
-    assert "cfnlint.decode" in sys.modules
-    assert terraform._PARSER is not None

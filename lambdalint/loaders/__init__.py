@@ -7,7 +7,6 @@ slow to import). A loader never raises on bad input: it adds LL002 findings to t
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
@@ -30,24 +29,6 @@ def load_terraform(folder: Path, project: Project) -> None:
     module = _optional("lambdalint.loaders.terraform")
     if module is not None:
         module.load_dir(folder, project)
-
-
-def warm_up(kinds: Iterable[str]) -> None:
-    """Import the decoders the given unit kinds (``cfn``, ``sls``, ``tf``) need and build the
-    HCL parser, in this process. Meant to be called just before forking the loader worker
-    processes, so that they inherit all this instead of each doing it again (cfn-lint's
-    import alone is about half a second of CPU). Never raises: a loader that cannot start
-    reports it when it loads."""
-    wanted = set(kinds)
-    try:
-        if wanted & {"cfn", "sls"}:
-            importlib.import_module("cfnlint.decode")
-        if "tf" in wanted:
-            module = _optional("lambdalint.loaders.terraform")
-            if module is not None:
-                module.warm_up()
-    except Exception:  # reported by the loader itself, per file
-        pass
 
 
 def _optional(name: str) -> ModuleType | None:

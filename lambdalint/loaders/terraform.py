@@ -1549,17 +1549,6 @@ def load_dir(folder: Path, project: Project) -> None:
     FolderLoader(folder, project).run()
 
 
-def warm_up() -> None:
-    """Build the parser now (see ``loaders.warm_up``)."""
-    try:
-        import hcl2.api
-    except ImportError:
-        return
-    if hasattr(hcl2.api, "parses_to_tree"):
-        _grammar_cache()
-        _parser()
-
-
 _GRAMMAR_CACHE_CHECKED = False
 
 
