@@ -414,12 +414,8 @@ def _load_all(
 
             ctx = multiprocessing.get_context("fork") if sys.platform == "linux" else None
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                # Terraform folders, the slowest units, first: none is left alone at the end
-                order = sorted(range(len(todo)), key=lambda j: todo[j][1][0] != "tf")
-                chunk = max(1, min(4, len(todo) // (workers * 8)))
-                done = pool.map(_load_one, [(project.root, todo[j][1]) for j in order], chunksize=chunk)
-                by_index = dict(zip(order, done, strict=True))
-                results = [by_index[j] for j in range(len(todo))]
+                chunk = max(1, min(16, len(todo) // (workers * 8)))
+                results = list(pool.map(_load_one, [(project.root, u) for _, u in todo], chunksize=chunk))
         except BrokenProcessPool:
             results = None  # finish in this process
     if results is None:
