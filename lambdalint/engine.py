@@ -216,7 +216,7 @@ def _run(
         if isinstance(jobs, _JobList):
             assert prior is not None
             results, facts_changed, facts_blobs = _reanalyze(prior, jobs, settings, cache, opts, errors)
-            if facts_changed or ("LL501" in enabled and not _changed_have_facts(prior, results)):
+            if facts_changed or (_reading(enabled, "code-files") and not _changed_have_facts(prior, results)):
                 # the cross rules run again: they need the whole model and every file's facts
                 project = _load_project(prior)
                 _restore_facts(results, facts_blobs)
@@ -224,7 +224,7 @@ def _run(
         else:
             results = _analyze_all(jobs, settings, cache, opts, errors)
             facts_changed = True
-        if enabled & CROSS_RULES and facts_changed:
+        if _reading(enabled, "code-facts") and facts_changed:
             assert project is not None
             results = _imported_modules(project, list(jobs), results, settings, cache, opts, errors)
     notes: list[str] = [*disc.notes, *(project.notes if project is not None else core.notes if core else [])]
@@ -597,7 +597,10 @@ def _analyze_all(
     return [results[j.path] for j in jobs]
 
 
-CROSS_RULES = {"LL502", "LL503"}  # rules that read code facts of the modules handlers import
+def _reading(enabled: set[str], what: str) -> set[str]:
+    """The enabled rules that read ``what`` (see ``Rule.reads``)."""
+    registry = all_rules()
+    return {rid for rid in enabled if rid in registry and registry[rid].reads == what}
 
 
 def _imported_modules(
@@ -640,14 +643,6 @@ def _analyze_job(args: tuple[FileJob, CodeSettings, bytes]) -> FileResult:
 
 # rules whose findings depend only on the project model (and the configuration): a run in
 # which only Python files changed reuses them
-MODEL_ONLY_RULES = frozenset(
-    {
-        "LL201", "LL202", "LL203", "LL204", "LL205", "LL206", "LL301", "LL302", "LL303", "LL304", "LL305",
-        "LL306", "LL307", "LL308", "LL309", "LL402", "LL403",
-    }
-)
-PACKAGE_RULES = frozenset({"LL401", "LL404"})  # measure files on disk: again for packages holding a changed file
-FACTS_RULES = frozenset({"LL502", "LL503"})  # read only the project and the files' code facts
 
 
 @dataclass
@@ -669,11 +664,12 @@ class _Reuse:
         return False
 
     def keeps(self, rid: str) -> bool:
-        if rid in MODEL_ONLY_RULES:
+        reads = all_rules()[rid].reads
+        if reads == "model":
             return True
-        if rid in FACTS_RULES:
+        if reads == "code-facts":
             return not self.facts_changed
-        if rid == "LL501":
+        if reads == "code-files":
             return not self.model_loaded
         return False
 
@@ -761,14 +757,14 @@ def _model_rules(
         if stored is not None and reuse is not None and reuse.keeps(rid):
             out[rid] = stored
             continue
-        if project is None and not (stored is not None and rid in PACKAGE_RULES):
+        if project is None and not (stored is not None and cls.reads == "packages"):
             raise _Unusable  # the rule must run on the whole model, which was not loaded: run in full
         rule = cls(config.options_for(rid))
         if isinstance(getattr(rule, "sizes", None), Measurer):
             rule.sizes = sizes  # type: ignore[attr-defined]
         found: list[list[Finding]] = []
         for i in range(count):
-            if stored is not None and reuse is not None and rid in PACKAGE_RULES and not reuse.touches(i):
+            if stored is not None and reuse is not None and cls.reads == "packages" and not reuse.touches(i):
                 found.append(stored[i])
                 continue
             unit: Any = functions[i] if per_function else project

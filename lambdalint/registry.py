@@ -85,6 +85,12 @@ class Rule:
     security_severity: ClassVar[float | None] = None  # CVSS-like 0-10 for security rules
     default_enabled: ClassVar[bool] = True
     references: ClassVar[tuple[str, ...]] = ()
+    # what a function or project rule reads besides the project model, which decides whether
+    # a run after edits to Python files only may reuse its findings: "model" (nothing else:
+    # reused), "packages" (files on disk: again for packages holding a changed file),
+    # "code-facts" (the facts of every Python file: again when facts changed), "code-files"
+    # (reads code files itself: again whenever the model is loaded); None: always again
+    reads: ClassVar[str | None] = None
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         self.opts: dict[str, Any] = {**self.options, **(options or {})}

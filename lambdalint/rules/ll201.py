@@ -53,6 +53,7 @@ def _grant(action: str) -> str:
 @register
 class WildcardAction(ProjectRule):
     id = "LL201"
+    reads = "model"
     name = "iam-wildcard-action"
     family = "iam"
     severity = Severity.WARNING

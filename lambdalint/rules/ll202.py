@@ -44,6 +44,7 @@ def _describe(item: Val[str], facts: list[ActionFact]) -> str:
 @register
 class WriteOnAnyResource(ProjectRule):
     id = "LL202"
+    reads = "model"
     name = "iam-write-any-resource"
     family = "iam"
     severity = Severity.WARNING

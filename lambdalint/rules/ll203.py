@@ -20,6 +20,7 @@ from lambdalint.registry import Example, ProjectRule, register
 @register
 class AdminManagedPolicy(ProjectRule):
     id = "LL203"
+    reads = "model"
     name = "iam-admin-managed-policy"
     family = "iam"
     severity = Severity.ERROR

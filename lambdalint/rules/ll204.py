@@ -40,6 +40,7 @@ def _finding(fn: Function, perm: Permission, message: str) -> Finding:
 @register
 class WorldInvokable(ProjectRule):
     id = "LL204"
+    reads = "model"
     name = "public-invoke"
     family = "access"
     severity = Severity.WARNING

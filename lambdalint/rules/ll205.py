@@ -213,6 +213,7 @@ def redact(value: str) -> str:
 @register
 class PlaintextSecretEnv(ProjectRule):
     id = "LL205"
+    reads = "model"
     name = "plaintext-secret-env"
     family = "secrets"
     severity = Severity.ERROR

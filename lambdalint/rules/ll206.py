@@ -13,6 +13,7 @@ from lambdalint.registry import Example, ProjectRule, register
 @register
 class SharedRole(ProjectRule):
     id = "LL206"
+    reads = "model"
     name = "shared-execution-role"
     family = "iam"
     severity = Severity.INFO

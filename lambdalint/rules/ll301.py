@@ -19,6 +19,7 @@ PROPERTY = {
 @register
 class MissingReservedConcurrency(FunctionRule):
     id = "LL301"
+    reads = "model"
     name = "missing-reserved-concurrency"
     family = "scaling"
     severity = Severity.INFO

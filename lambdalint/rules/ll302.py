@@ -39,6 +39,7 @@ def describe(ev: EventSource) -> str:
 @register
 class AsyncWithoutDlq(FunctionRule):
     id = "LL302"
+    reads = "model"
     name = "async-without-dlq"
     family = "reliability"
     severity = Severity.WARNING

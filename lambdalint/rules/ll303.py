@@ -50,6 +50,7 @@ def stream_has_failure_handling(ev: EventSource) -> bool | None:
 @register
 class StreamWithoutFailureHandling(ProjectRule):
     id = "LL303"
+    reads = "model"
     name = "stream-without-failure-handling"
     family = "reliability"
     severity = Severity.WARNING

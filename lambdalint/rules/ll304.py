@@ -28,6 +28,7 @@ def function_timeout(fn: Function) -> tuple[int, bool] | None:
 @register
 class SqsVisibilityTimeout(ProjectRule):
     id = "LL304"
+    reads = "model"
     name = "sqs-visibility-timeout"
     family = "reliability"
     severity = Severity.WARNING

@@ -29,6 +29,7 @@ def seconds(value: float) -> str:
 @register
 class ApiTimeout(FunctionRule):
     id = "LL305"
+    reads = "model"
     name = "api-timeout-too-long"
     family = "reliability"
     severity = Severity.WARNING

@@ -99,6 +99,7 @@ def describe(runtime: str, life: Lifecycle, today: dt.date, soon_days: int) -> s
 @register
 class DeprecatedRuntime(FunctionRule):
     id = "LL306"
+    reads = "model"
     name = "deprecated-runtime"
     family = "runtime"
     severity = Severity.WARNING

@@ -21,6 +21,7 @@ RETENTION = {"terraform": "retention_in_days", "serverless": "logRetentionInDays
 @register
 class NoLogRetention(FunctionRule):
     id = "LL307"
+    reads = "model"
     name = "no-log-retention"
     family = "observability"
     severity = Severity.INFO

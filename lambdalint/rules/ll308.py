@@ -18,6 +18,7 @@ FIX = {
 @register
 class TracingNotActive(FunctionRule):
     id = "LL308"
+    reads = "model"
     name = "tracing-not-active"
     family = "observability"
     severity = Severity.INFO

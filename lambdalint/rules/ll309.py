@@ -33,6 +33,7 @@ LIMITS = (
 @register
 class OutsideLimits(FunctionRule):
     id = "LL309"
+    reads = "model"
     name = "outside-lambda-limits"
     family = "config"
     severity = Severity.ERROR

@@ -61,6 +61,7 @@ def where(path: Path, fn: Function) -> str:
 @register
 class PackageTooLarge(FunctionRule):
     id = "LL401"
+    reads = "packages"
     name = "package-too-large"
     family = "package"
     severity = Severity.ERROR

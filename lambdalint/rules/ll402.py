@@ -22,6 +22,7 @@ def _layers(n: int) -> str:
 @register
 class TooManyLayers(FunctionRule):
     id = "LL402"
+    reads = "model"
     name = "too-many-layers"
     family = "package"
     severity = Severity.ERROR

@@ -25,6 +25,7 @@ def env_size(variables: dict[str, str]) -> int:
 @register
 class EnvironmentTooLarge(FunctionRule):
     id = "LL403"
+    reads = "model"
     name = "environment-too-large"
     family = "package"
     severity = Severity.ERROR

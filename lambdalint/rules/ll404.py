@@ -92,6 +92,7 @@ def findings_in(entries: list[FileEntry], python: bool, zip_path: Path | None = 
 @register
 class DevFilesInPackage(FunctionRule):
     id = "LL404"
+    reads = "packages"
     name = "dev-files-in-package"
     family = "package"
     severity = Severity.WARNING

@@ -102,6 +102,7 @@ class CodeLocation:
 @register
 class HandlerNotFound(ProjectRule):
     id = "LL501"
+    reads = "code-files"
     name = "handler-not-found"
     family = "cross"
     severity = Severity.ERROR

@@ -99,6 +99,7 @@ def reached(project: Project, facts: dict[str, Any]) -> list[tuple[Function, dic
 @register
 class EnvVarNotSet(ProjectRule):
     id = "LL502"
+    reads = "code-facts"
     name = "env-var-not-set"
     family = "cross"
     severity = Severity.ERROR

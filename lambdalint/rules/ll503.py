@@ -71,6 +71,7 @@ def guarded(write: Write, checks: tuple[tuple[str, str, str], ...], scopes: set[
 @register
 class RecursiveTrigger(ProjectRule):
     id = "LL503"
+    reads = "code-facts"
     name = "recursive-trigger"
     family = "cross"
     severity = Severity.ERROR
