@@ -313,8 +313,3 @@ class Snapshots:
             for part in ("run", "model", "project", "results"):
                 with contextlib.suppress(OSError):
                     old.with_suffix("." + part).unlink()
-
-    def drop(self) -> None:
-        for part in ("run", "model", "project", "results"):
-            with contextlib.suppress(OSError):
-                self._path(part).unlink()

@@ -83,18 +83,6 @@ class CodeFacts:
     # literal key checks (`key.startswith("thumbs/")`, `"-small" in key`): (scope, kind, literal)
     key_checks: tuple[tuple[str, str, str], ...] = ()
 
-    def refs_of(self, scope: str) -> tuple[str, ...]:
-        for key, refs in self.refs:
-            if key == scope:
-                return refs
-        return ()
-
-    def methods_of(self, cls: str) -> tuple[str, ...]:
-        for name, methods in self.classes:
-            if name == cls:
-                return methods
-        return ()
-
 
 def collect_facts(data: bytes) -> CodeFacts | None:
     """Facts for one Python file, or None when it does not parse (LL001 reports that)."""
@@ -890,7 +878,7 @@ class Reach:
         if refs is None:
             refs = {}
             for key, names in facts.refs:
-                refs.setdefault(key, names)  # the first entry wins, as in CodeFacts.refs_of
+                refs.setdefault(key, names)  # a scope listed twice: the first entry wins
             self._refs[path] = refs
         return refs.get(scope, ())
 
@@ -908,7 +896,7 @@ class Reach:
         if index is None:
             index = {}
             for name, methods in facts.classes:
-                index.setdefault(name, methods)  # the first entry wins, as in CodeFacts.methods_of
+                index.setdefault(name, methods)  # a class defined twice: the first entry wins
             self._classes[path] = index
         return index.get(cls, ())
 
