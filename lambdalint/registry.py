@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from lambdalint.model import Finding, Severity
 
 if TYPE_CHECKING:
-    from lambdalint.code.context import CodeContext
+    from lambdalint.code.context import CodeContext, HandlerLink
+    from lambdalint.code.sketch import Sketch
     from lambdalint.model import Function, Project
 
 Scope = Literal["code", "function", "project", "input"]
@@ -129,6 +130,14 @@ class CodeRule(Rule):
     def wants(self, text: str, rel_path: str) -> bool:
         """Cheap textual pre-check, before any parse: could this file hold a finding?"""
         return not self.needles or any(n in text for n in self.needles)
+
+    def screen(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> bool:
+        """Could the rule report anything in this module? Asked before the costly libcst parse,
+        from a cheap ``ast`` sketch of it (see lambdalint.code.sketch), with the handlers the
+        check would get. It must never answer False for a module where ``check`` reports
+        something; when no enabled rule answers True, the file is not parsed at all.
+        The default always answers True."""
+        return True
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         raise NotImplementedError

@@ -6,6 +6,7 @@ the handler links the templates give it, and the code rules' settings.
 
 from __future__ import annotations
 
+import ast
 import re
 import traceback
 from dataclasses import dataclass, field
@@ -13,10 +14,21 @@ from pathlib import Path
 from typing import Any
 
 from lambdalint.code.context import CodeContext, Handler, HandlerLink, convention_handlers
-from lambdalint.code.module import ParseFailure, PyModule, TooLarge, quick_check
+from lambdalint.code.module import (
+    MAX_BYTES,
+    ParseFailure,
+    PyModule,
+    TooLarge,
+    check_complexity,
+    decode_source,
+    quick_check,
+)
 from lambdalint.model import Finding, Location, Severity
 from lambdalint.registry import CodeRule, all_rules
 from lambdalint.suppress import Suppression, scan_comments
+
+# ask each rule's screen before the libcst parse (off only in the tests that prove it changes nothing)
+SCREENS = True
 
 # a cheap look for convention handlers before paying for a parse
 CONVENTION_HINT = re.compile(
@@ -94,6 +106,11 @@ def _analyze(job: FileJob, settings: CodeSettings, data: bytes, result: FileResu
             if failure is None and job.facts:
                 _collect_facts(result, data)
             return result
+    early = _ast_parse(data)
+    if early is not None and SCREENS:
+        rules = _screen(job, rules, early, result)
+        if not rules:
+            return result
     try:
         mod = PyModule.parse(job.path, data)
     except TooLarge as exc:
@@ -105,7 +122,7 @@ def _analyze(job: FileJob, settings: CodeSettings, data: bytes, result: FileResu
     result.parsed = True
     result.suppressions = scan_comments(job.path, mod.text)
     if job.links or job.facts:
-        _collect_facts(result, data)
+        _collect_facts(result, data, early)
     handlers: list[Handler] = []
     for link in job.links:
         node = mod.functions.get(link.name)
@@ -129,11 +146,50 @@ def _analyze(job: FileJob, settings: CodeSettings, data: bytes, result: FileResu
     return result
 
 
-def _collect_facts(result: FileResult, data: bytes) -> None:
+def _ast_parse(data: bytes) -> tuple[str, ast.Module] | None:
+    """Text and ``ast`` tree of a file libcst will accept (same size, decoding and nesting
+    limits), or None: then the libcst parse decides, and reports what is wrong."""
+    if len(data) > MAX_BYTES:
+        return None
+    try:
+        text, _ = decode_source(data)
+        check_complexity(text)
+        return text, ast.parse(text)
+    except (ParseFailure, SyntaxError, ValueError, RecursionError, MemoryError, UnicodeError):
+        return None
+
+
+def _screen(
+    job: FileJob, rules: list[tuple[CodeRule, Severity]], early: tuple[str, ast.Module], result: FileResult
+) -> list[tuple[CodeRule, Severity]]:
+    """The rules that could report something in the file, by their screens over an ``ast``
+    sketch of it (see lambdalint.code.sketch); the others would find nothing, so they are not
+    run. When no rule is left, the file needs no libcst parse: ``result`` is then completed
+    here with what the full analysis gives (handlers, suppressions, facts)."""
+    from lambdalint.code.sketch import Sketch, handler_links
+
+    text, tree = early
+    sketch = Sketch(text, tree)
+    links = handler_links(sketch, job.links, job.convention and not job.test_file)
+    wanted = [
+        (rule, severity)
+        for rule, severity in rules
+        if (links or not rule.handlers_only) and rule.wants(text, job.rel) and rule.screen(sketch, links)
+    ]
+    if not wanted:
+        result.parsed = True
+        result.suppressions = scan_comments(job.path, text)
+        if job.links or job.facts:
+            _collect_facts(result, b"", early)
+        result.handlers = tuple(link.name for link in links)
+    return wanted
+
+
+def _collect_facts(result: FileResult, data: bytes, parsed: tuple[str, ast.Module] | None = None) -> None:
     """Facts the template <-> code rules read (LL502, LL503): see lambdalint.code.facts."""
     from lambdalint.code.facts import collect_facts
 
-    facts = collect_facts(data)
+    facts = collect_facts(data, parsed)
     if facts is not None:
         result.facts["code"] = facts
 

@@ -84,13 +84,17 @@ class CodeFacts:
     key_checks: tuple[tuple[str, str, str], ...] = ()
 
 
-def collect_facts(data: bytes) -> CodeFacts | None:
-    """Facts for one Python file, or None when it does not parse (LL001 reports that)."""
-    try:
-        text, _ = decode_source(data)
-        tree = ast.parse(text)
-    except (ParseFailure, SyntaxError, ValueError, RecursionError, MemoryError, UnicodeError):
-        return None
+def collect_facts(data: bytes, parsed: tuple[str, ast.Module] | None = None) -> CodeFacts | None:
+    """Facts for one Python file, or None when it does not parse (LL001 reports that).
+    ``parsed``: its text and ``ast`` tree, when the caller has them already."""
+    if parsed is not None:
+        text, tree = parsed
+    else:
+        try:
+            text, _ = decode_source(data)
+            tree = ast.parse(text)
+        except (ParseFailure, SyntaxError, ValueError, RecursionError, MemoryError, UnicodeError):
+            return None
     try:
         return _Collector(text, tree).run()
     except RecursionError:

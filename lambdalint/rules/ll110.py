@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import libcst as cst
 
-from lambdalint.code.context import CodeContext
+from lambdalint.code.context import CodeContext, HandlerLink
 from lambdalint.code.module import walk_code
+from lambdalint.code.sketch import Sketch
 from lambdalint.model import Finding, Severity
 from lambdalint.registry import CodeRule, Example, register
 
@@ -180,6 +181,10 @@ configuration (`botocore.config.Config(retries={"mode": "adaptive"})`) or back o
             note="not reachable from the handler",
         ),
     )
+
+    def screen(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> bool:
+        # every finding is a call resolving to one of SLEEPS
+        return sketch.calls_any(SLEEPS)
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         minimum = float(self.opts.get("min-seconds", 0) or 0)
