@@ -34,10 +34,11 @@ class Sketch:
     def __init__(self, text: str, tree: ast.Module) -> None:
         self.text = text
         self.tree = tree
+        self._bodies: dict[int, list[ast.AST]] = {}
         self._by_type = by_type = _index(tree)
         # the module's top-level functions, found as PyModule finds them (through if/try/with)
         self.functions: dict[str, FunctionNode] = {}
-        for stmt in _statements(tree.body):
+        for stmt in statements(tree.body):
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions[stmt.name] = stmt
         # every name any import in the module binds, anywhere (module level or in a function),
@@ -94,6 +95,13 @@ class Sketch:
                 out.add(func.id)
         return out
 
+    def body_nodes(self, fn: FunctionNode) -> list[ast.AST]:
+        """``body_nodes(fn.body)``, computed once per function and shared by the screens."""
+        nodes = self._bodies.get(id(fn))
+        if nodes is None:
+            nodes = self._bodies[id(fn)] = body_nodes(fn.body)
+        return nodes
+
     def handler_functions(self, handlers: Iterable[str]) -> list[FunctionNode]:
         return [self.functions[name] for name in handlers if name in self.functions]
 
@@ -114,7 +122,37 @@ class Sketch:
                         todo.append(callee)
         return out
 
+    def reached(self, nodes: Iterable[N], handlers: Iterable[str]) -> Iterator[tuple[N, FunctionNode]]:
+        """Each of ``nodes`` that lies in a function of ``reach(handlers)``, with that function.
+        Top-level functions do not share lines, so a node lies in one when its first line is
+        within the function's lines (a node of a nested def counts too: a superset)."""
+        spans = [(fn.lineno, fn.end_lineno or fn.lineno, fn) for fn in self.reach(handlers)]
+        if not spans:
+            return
+        for node in nodes:
+            line = getattr(node, "lineno", 0)
+            for first, last, fn in spans:
+                if first <= line <= last:
+                    yield node, fn
+                    break
 
+
+def body_nodes(body: list[ast.stmt]) -> list[ast.AST]:
+    """The ``ast`` counterpart of ``walk_code(fn.body, skip_nested=True)``: every node of these
+    statements (in no particular order); a nested function, class or lambda is listed itself
+    but not entered."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = list(body)
+    pop, push, children = stack.pop, stack.extend, ast.iter_child_nodes
+    while stack:
+        node = pop()
+        out.append(node)
+        if not isinstance(node, _NESTED):
+            push(children(node))
+    return out
+
+
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
@@ -162,19 +200,80 @@ def handler_links(sketch: Sketch, links: Iterable[HandlerLink], convention: bool
     return out
 
 
-def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+def statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     """Statements of a block, flattening if/else, try/except/else/finally and with, as
-    ``lambdalint.code.module._statements`` does for libcst."""
+    ``lambdalint.code.module._statements`` does for libcst (the compound statements too)."""
     for stmt in body:
         yield stmt
         if isinstance(stmt, ast.If):
-            yield from _statements(stmt.body)
-            yield from _statements(stmt.orelse)
+            yield from statements(stmt.body)
+            yield from statements(stmt.orelse)
         elif isinstance(stmt, (ast.Try, ast.TryStar)):
-            yield from _statements(stmt.body)
+            yield from statements(stmt.body)
             for h in stmt.handlers:
-                yield from _statements(h.body)
-            yield from _statements(stmt.orelse)
-            yield from _statements(stmt.finalbody)
+                yield from statements(h.body)
+            yield from statements(stmt.orelse)
+            yield from statements(stmt.finalbody)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-            yield from _statements(stmt.body)
+            yield from statements(stmt.body)
+
+
+# ---------------------------------------------------------------- ast counterparts of the
+# helpers the flow-following rules use (lambdalint.code.taint), shared by their screens
+
+
+def dotted(expr: ast.expr) -> str | None:
+    """``a.b.c`` for a name chain, else None."""
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        base = dotted(expr.value)
+        return f"{base}.{expr.attr}" if base else None
+    return None
+
+
+def call_args(call: ast.Call, skip: frozenset[str] | set[str] = frozenset()) -> list[ast.expr]:
+    """The argument expressions of a call, as libcst's ``arg.value`` (``*x`` -> ``x``), without
+    the keyword arguments named in ``skip``."""
+    out = [a.value if isinstance(a, ast.Starred) else a for a in call.args]
+    out.extend(kw.value for kw in call.keywords if kw.arg is None or kw.arg not in skip)
+    return out
+
+
+def bound_names(target: ast.expr) -> list[str]:
+    """What ``taint.Flow.bind`` may put in its environment for this assignment target."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for el in target.elts for name in bound_names(el)]
+    if isinstance(target, ast.Starred):
+        return bound_names(target.value)
+    if isinstance(target, ast.Subscript):
+        node: ast.expr = target
+        while isinstance(node, (ast.Subscript, ast.Attribute)):
+            node = node.value
+        return [node.id] if isinstance(node, ast.Name) else []
+    if isinstance(target, ast.Attribute):
+        name = dotted(target)
+        return [name] if name else []
+    return []
+
+
+def bind_arguments(fn: FunctionNode, call: ast.Call) -> list[tuple[str, ast.expr]]:
+    """``taint.bind_arguments``: (parameter, argument) pairs, ``*args``/``**kwargs`` ignored."""
+    params = [p.arg for p in [*fn.args.posonlyargs, *fn.args.args]]
+    positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+    out = list(zip(params, positional, strict=False))
+    names = {*params, *(p.arg for p in fn.args.kwonlyargs)}
+    out.extend((kw.arg, kw.value) for kw in call.keywords if kw.arg is not None and kw.arg in names)
+    return out
+
+
+def may_be_log_sink(sketch: Sketch, call: ast.Call) -> bool:
+    """Whether ``taint.log_sink`` may name this call (any receiver of a logger method counts)."""
+    from lambdalint.code.taint import LOG_METHODS, PRINT_FUNCTIONS, STREAM_WRITES
+
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in LOG_METHODS:
+        return True
+    return bool(sketch.quals(func) & (PRINT_FUNCTIONS | STREAM_WRITES))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
@@ -10,7 +11,7 @@ import libcst as cst
 
 from lambdalint.code.context import CodeContext, HandlerLink
 from lambdalint.code.module import walk_code
-from lambdalint.code.sketch import Sketch
+from lambdalint.code.sketch import FunctionNode, Sketch, body_nodes
 from lambdalint.model import Finding, Severity
 from lambdalint.registry import CodeRule, Example, register
 
@@ -100,6 +101,45 @@ def _stmts(suite: cst.BaseSuite) -> list[cst.CSTNode]:
     return list(suite.body) if isinstance(suite, cst.IndentedBlock) else []
 
 
+def _may_report(sketch: Sketch, fn: FunctionNode, minimum: float) -> bool:
+    """Whether ``SleepFinder`` and ``check`` may report a sleep in ``fn``'s own body, on the
+    ``ast``: the same except blocks and retry loops make a backoff, and a duration is only
+    taken as a backoff or as too short when the call has that one argument and nothing else."""
+    nodes = sketch.body_nodes(fn)
+    calls = [n for n in nodes if isinstance(n, ast.Call) and sketch.quals(n.func) & SLEEPS.keys()]
+    if not calls:
+        return False
+    backoff: set[int] = set()
+    for node in nodes:
+        if isinstance(node, (ast.ExceptHandler, ast.For, ast.AsyncFor, ast.While)):
+            if isinstance(node, ast.ExceptHandler) or _ast_retry_loop(node):
+                backoff.update(id(n) for n in body_nodes(node.body))
+    for call in calls:
+        if id(call) in backoff:
+            continue
+        args = [*call.args, *(k.value for k in call.keywords)]
+        if len(args) == 1 and len(call.keywords) <= 1:
+            arg = args[0]
+            if any(isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Pow, ast.LShift)) for n in ast.walk(arg)):
+                continue  # exponential backoff
+            value = arg.value if isinstance(arg, ast.Constant) else None
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                name = call.keywords[0].arg if call.keywords else None
+                if name in (None, "secs", "seconds", "delay") and (value <= 0 or value < minimum):
+                    continue  # sleep(0), or shorter than min-seconds
+        return True
+    return False
+
+
+def _ast_retry_loop(loop: ast.For | ast.AsyncFor | ast.While) -> bool:
+    """``is_retry_loop`` on the ``ast``."""
+    for stmt in loop.body:
+        if isinstance(stmt, (ast.Try, ast.TryStar)) and any(not isinstance(h.body[-1], (ast.Raise, ast.Return)) for h in stmt.handlers):
+            return True
+    header = loop.test if isinstance(loop, ast.While) else loop.target
+    return any(isinstance(n, ast.Name) and RETRY_NAMES.search(n.id) for n in ast.walk(header))
+
+
 def fmt_seconds(value: float) -> str:
     return f"{int(value)} s" if value == int(value) else f"{value:g} s"
 
@@ -183,8 +223,13 @@ configuration (`botocore.config.Config(retries={"mode": "adaptive"})`) or back o
     )
 
     def screen(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> bool:
-        # every finding is a call resolving to one of SLEEPS
-        return sketch.calls_any(SLEEPS)
+        # a finding is a call that may resolve to one of SLEEPS, in the own body of a function
+        # ctx.reachable gives (sketch.reach: a superset), that SleepFinder does not take for
+        # backoff and that is not shorter than min-seconds: see _may_report
+        if not sketch.calls_any(SLEEPS):
+            return False
+        minimum = float(self.opts.get("min-seconds", 0) or 0)
+        return any(_may_report(sketch, fn, minimum) for fn in sketch.reach(h.name for h in handlers))
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         minimum = float(self.opts.get("min-seconds", 0) or 0)
