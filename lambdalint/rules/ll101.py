@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -11,12 +12,14 @@ import libcst as cst
 from lambdalint.code.context import (
     CodeContext,
     Handler,
+    HandlerLink,
     decorator_names,
     keyword,
     positional,
     string_value,
 )
 from lambdalint.code.module import PyModule, import_bindings, walk, walk_code
+from lambdalint.code.sketch import Sketch
 from lambdalint.model import Finding, Fix, Severity
 from lambdalint.registry import CodeRule, Example, register
 
@@ -310,6 +313,35 @@ depending on per-invocation values are reported with the reason there is no auto
         ),
     )
 
+    def screen(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> bool:
+        # Sound: every Creation is a call Finder meets in a handler or a same-module function
+        # it calls (sketch.reach is a superset: any depth, nested code, no stop at cached
+        # factories), and is either a call whose name resolves to a FACTORIES key (sketch.quals
+        # is a superset of call_name in any scope) or `.client(...)`/`.resource(...)` on a
+        # session. That session is a session-factory call (`boto3.Session().client(...)`: the
+        # receiver, itself a FACTORIES call in the same function, is found), or a name bound by
+        # some `name = <session factory>(...)` (Finder reads module-level and in-function
+        # assignments; we take every one). Lazy guards only remove findings: ignored.
+        # (A name chain resolves to a dotted FACTORIES key only through an import, or as an
+        # attribute named like a factory's last part: the cheap test before sketch.quals.)
+        wanted: list[ast.Call] = []
+        sessions: set[str] | None = None
+        for call in sketch.nodes(ast.Call):
+            func = call.func
+            if isinstance(func, ast.Attribute):
+                if func.attr in _LAST_NAMES and sketch.quals(func) & _FACTORY_NAMES:
+                    wanted.append(call)
+                elif func.attr in ("client", "resource") and isinstance(func.value, ast.Name):
+                    if sessions is None:
+                        sessions = _session_names(sketch)
+                    if func.value.id in sessions:
+                        wanted.append(call)
+            elif isinstance(func, ast.Name) and func.id in sketch.imports and sketch.quals(func) & _FACTORY_NAMES:
+                wanted.append(call)
+        if not wanted:
+            return False
+        return any(True for _ in sketch.reached(wanted, (h.name for h in handlers)))
+
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         if not _may_create(ctx.mod):
             return
@@ -364,6 +396,21 @@ def _may_create(mod: PyModule) -> bool:
             if isinstance(func, cst.Name) and func.value in names:
                 return True
     return False
+
+
+def _session_names(sketch: Sketch) -> set[str]:
+    """Names any assignment in the module binds to a call that may be a session factory."""
+    out: set[str] = set()
+    for node in sketch.nodes(ast.Assign):
+        if isinstance(node.value, ast.Call) and sketch.quals(node.value.func) & SESSION_FACTORIES:
+            out.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    for ann in sketch.nodes(ast.AnnAssign):
+        if isinstance(ann.value, ast.Call) and isinstance(ann.target, ast.Name) and sketch.quals(ann.value.func) & SESSION_FACTORIES:
+            out.add(ann.target.id)
+    return out
+
+
+_FACTORY_NAMES = frozenset(FACTORIES)
 
 
 SAFE_CALLS = {"os.getenv", "os.environ.get", "botocore.config.Config", "str", "int", "float", "bool"}

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
 import libcst as cst
 
-from lambdalint.code.context import CodeContext, string_value
+from lambdalint.code.context import CodeContext, HandlerLink, string_value
 from lambdalint.code.module import walk_code
+from lambdalint.code.sketch import FunctionNode, Sketch
 from lambdalint.model import Finding, Severity
 from lambdalint.registry import CodeRule, Example, register
 
@@ -156,6 +158,79 @@ def measure(fn: cst.FunctionDef) -> Measure:
     return Measure(count_statements(fn.body), complexity(fn), routes)
 
 
+# ast analogues of measure(), for the screen (``MonolithicHandler.screen``)
+_AST_BRANCHES = (ast.If, ast.IfExp, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler)
+
+
+def _ast_literals(expr: ast.AST) -> bool:
+    """``_literals`` on ast: a plain string, or a non-empty tuple/list/set of them."""
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, str)
+    if isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
+        return bool(expr.elts) and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in expr.elts)
+    return False
+
+
+def _may_route(test: ast.AST) -> bool:
+    """Could ``Routing.is_route`` hold for this ``if`` test? Its shape without the key check:
+    an ``==``/``in``/``is`` against string literals, or a ``startswith``/``endswith``/``get`` call."""
+    if isinstance(test, ast.BoolOp):
+        return any(_may_route(v) for v in test.values)
+    if isinstance(test, ast.UnaryOp):
+        return _may_route(test.operand)
+    if isinstance(test, ast.Compare):
+        left = test.left
+        for op, right in zip(test.ops, test.comparators, strict=True):
+            if isinstance(op, (ast.Eq, ast.In, ast.Is)) and (_ast_literals(left) or _ast_literals(right)):
+                return True
+            left = right
+        return False
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute):
+        return test.func.attr in ("startswith", "endswith", "get")
+    return False
+
+
+def bounds(sketch: Sketch, fn: FunctionNode) -> Measure:
+    """Upper bounds of ``measure(fn)`` from ``ast``: statements are counted as ``count_statements``
+    counts them (ast and libcst have the same statement nodes), every branch ``complexity``
+    counts is counted, and every ``if`` / ``case`` that could route counts as a route."""
+    statements = routes = 0
+    score = 1
+    for n in sketch.body_nodes(fn):
+        if isinstance(n, ast.stmt):
+            statements += 1
+        if isinstance(n, _AST_BRANCHES):
+            score += 1
+            if isinstance(n, ast.If) and _may_route(n.test):
+                routes += 1
+        elif isinstance(n, ast.BoolOp):
+            score += len(n.values) - 1  # libcst nests one BooleanOperation per operator
+        elif isinstance(n, ast.comprehension):
+            score += 1 + len(n.ifs)  # CompFor, and one CompIf per `if`
+        elif isinstance(n, ast.match_case) and not (isinstance(n.pattern, ast.MatchAs) and n.pattern.pattern is None):
+            score += 1
+            routes += 1
+    return Measure(statements, score, routes)
+
+
+_AST_STATEMENTS = tuple(c for c in vars(ast).values() if isinstance(c, type) and issubclass(c, ast.stmt) and c is not ast.stmt)
+
+
+def module_bounds(sketch: Sketch) -> Measure:
+    """``bounds`` over the whole module at once (from the sketch's index, without a walk): a
+    bound of every function's."""
+    statements = sum(len(sketch.nodes(tp)) for tp in _AST_STATEMENTS)
+    cases = sum(1 for c in sketch.nodes(ast.match_case) if not (isinstance(c.pattern, ast.MatchAs) and c.pattern.pattern is None))
+    score = 1 + sum(len(sketch.nodes(tp)) for tp in _AST_BRANCHES) + cases
+    score += sum(len(b.values) - 1 for b in sketch.nodes(ast.BoolOp))
+    score += sum(1 + len(c.ifs) for c in sketch.nodes(ast.comprehension))
+    return Measure(statements, score, len(sketch.nodes(ast.If)) + cases)
+
+
+def _over(m: Measure, limits: tuple[int, int, int]) -> bool:
+    return m.statements > limits[0] or m.complexity > limits[1] or m.routes > limits[2]
+
+
 @register
 class MonolithicHandler(CodeRule):
     id = "LL102"
@@ -254,6 +329,23 @@ the handler into plain, testable functions.
             note="a custom resource's three request types stay under the route threshold",
         ),
     )
+
+    def screen(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> bool:
+        # a finding needs a handler whose measure exceeds a threshold; ``bounds`` is an upper
+        # bound of ``measure`` (same statements, every branch, every if/case that could route)
+        try:
+            limits = (int(self.opts["max-statements"]), int(self.opts["max-complexity"]), int(self.opts["max-routes"]))
+        except (KeyError, TypeError, ValueError):
+            return True  # let check deal with broken options
+        if not _over(module_bounds(sketch), limits):
+            return False  # not even the whole module's counts reach a threshold
+        for link in handlers:
+            fn = sketch.functions.get(link.name)
+            if fn is None:
+                return True
+            if _over(bounds(sketch, fn), limits):
+                return True
+        return False
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         max_statements = int(self.opts["max-statements"])

@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
+import ast
+import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 
 import libcst as cst
 
-from lambdalint.code.context import CodeContext, keyword, positional, string_value
+from lambdalint.code.context import CodeContext, HandlerLink, keyword, positional, string_value
 from lambdalint.code.module import PyModule, import_bindings, walk_code
-from lambdalint.code.taint import Flow, log_sink
+from lambdalint.code.sketch import (
+    Sketch,
+    bind_arguments,
+    bound_names,
+    call_args,
+    dotted,
+    may_be_log_sink,
+    statements,
+)
+from lambdalint.code.taint import (
+    DEFAULT_PROPAGATE,
+    LOG_METHODS,
+    OPAQUE_METHODS,
+    PRINT_FUNCTIONS,
+    STREAM_WRITES,
+    STRING_BUILDERS,
+    Flow,
+    log_sink,
+)
 from lambdalint.model import Finding, Severity
 from lambdalint.registry import CodeRule, Example, register
 
@@ -281,6 +301,69 @@ through a redaction helper; log the secret's *name* or ARN instead of its value.
                     return True
         return False
 
+    # ------------------------------------------------------------------ screen
+
+    def screen(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> bool:
+        """Sound because check reports only a call ``log_sink`` names (``print``-like by its
+        qualified name, or a ``LOG_METHODS`` attribute call) with an argument whose taint starts
+        at an expression :meth:`source` labels (the flows have no other origin of taint): the
+        module needs both, see :func:`_may_log` and :meth:`_may_have_source_ast`; then
+        :class:`_SecretFlows` over-approximates the flows themselves."""
+        return _may_log(sketch) and self._may_have_source_ast(sketch) and _SecretFlows(self, sketch).logs_secret()
+
+    def _may_have_source_ast(self, sketch: Sketch) -> bool:
+        """Whether some expression of the module may be one :meth:`source` gives a (non-empty)
+        label, read from ``ast``. Each branch of ``source`` that labels, over-approximated:
+        ``sketch.quals`` stands for ``qualname`` in any scope, and an ``os.environ`` expression
+        is harmless only where ``source`` always answers for its parent (``os.environ["NAME"]``
+        and ``os.environ.get/setdefault/pop(...)``: the flow never looks below them)."""
+        harmless: set[int] = set()
+        for sub in sketch.nodes(ast.Subscript):
+            key = _ast_key(sub.slice, loose=True)
+            if key is not None:
+                if key.lower() in SECRET_HEADERS:
+                    return True
+                if self.secret_name(key) and "os.environ" in sketch.quals(sub.value):
+                    return True
+            if _ast_key(sub.slice, loose=False) is not None:
+                harmless.add(id(sub.value))
+        for call in sketch.nodes(ast.Call):
+            func = call.func
+            method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if method in ("get_secret_value", "get_secret_string", "get_secret_binary"):
+                return True
+            if method in ("get_parameter", "get_parameters", "get_parameters_by_path", "get_parameters_by_name"):
+                if any(kw.arg in ("WithDecryption", "decrypt") and _ast_true(kw.value) for kw in call.keywords):
+                    return True
+            elif method == "decrypt":
+                if any(kw.arg == "CiphertextBlob" for kw in call.keywords):
+                    return True
+            elif method in ("get_secret", "get_secrets_by_name"):
+                if not (isinstance(func, ast.Name) and func.id in sketch.functions):
+                    return True
+            if _may_be_env_getter(sketch, func, method):
+                for arg in _ast_name_args(call):
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and self.secret_name(arg.value):
+                        return True
+            if method in ("get", "setdefault", "pop") and isinstance(func, ast.Attribute):
+                if method == "get":
+                    first = [a for a in call.args if not isinstance(a, ast.Starred)][:1]
+                    if first and isinstance(first[0], ast.Constant) and isinstance(first[0].value, str):
+                        if first[0].value.lower() in SECRET_HEADERS:
+                            return True
+                # when its receiver is os.environ, the call is one of ENV_GETTERS: ``source``
+                # answers for the call and the flow never looks at the receiver alone
+                harmless.add(id(func.value))
+        environ_names = {name for name, full in sketch.imports.items() if "os.environ" in full}
+        for attr in sketch.nodes(ast.Attribute):
+            if attr.attr == "environ" and id(attr) not in harmless and "os.environ" in sketch.quals(attr):
+                return True
+        if environ_names:
+            for name in sketch.nodes(ast.Name):
+                if name.id in environ_names and id(name) not in harmless:
+                    return True
+        return False
+
     # ------------------------------------------------------------------ check
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
@@ -330,6 +413,334 @@ through a redaction helper; log the secret's *name* or ARN instead of its value.
                     new_flow(fn).globals_from({**top.env, **attrs}).run()
         for call, message in reported.items():
             yield ctx.finding(call, message)
+
+
+SINK_SKIPPED_KEYWORDS = frozenset({"exc_info", "stack_info", "stacklevel", "level", "file", "sep", "end", "flush"})
+# a whole string literal that is one plain word, as written (not implicitly concatenated)
+_ONE_LITERAL = re.compile(r"[rRuU]?(['\"])(\w+)\1")
+
+
+class _SecretFlows:
+    """The flows of :meth:`SecretLogged.check`, over-approximated from ``ast``.
+
+    The check runs one flow over the module body, one per top-level function (with the
+    module's tainted names as globals) and one per method of each top-level class (with the
+    ``self.x`` names any method taints), and follows same-module functions a call passes
+    tainted arguments to. Taint starts only where ``source`` labels an expression. Here each
+    of those bodies is one scope (a class: all its methods together; a function: everything
+    in it, nested scopes included) holding the names (and dotted ``a.b``) that may be
+    tainted anywhere in it, plus the module scope's; the scopes, the parameters that calls
+    may bind to tainted arguments and the functions that may return a tainted value grow
+    to a fixed point. Every ``Flow.taint`` rule is mirrored or widened (``is_clean`` only
+    when every name the callee may stand for is a redaction, clean keys only for a single
+    plain literal)."""
+
+    def __init__(self, rule: SecretLogged, sketch: Sketch) -> None:
+        self.rule = rule
+        self.sketch = sketch
+        self.clean_keys = frozenset(k.lower() for k in CLEAN_KEYS)
+        self.module: set[str] = set()
+        # ``self.x`` names tainted in a method: the methods' flows and the functions they
+        # follow see them as globals
+        self.attrs: set[str] = set()
+        self.returning: set[int] = set()
+        self.harmless = _harmless_environ(sketch)
+        self._lines: list[bytes] | None = None
+        self._sources: dict[int, bool] = {}
+        self._clean: dict[str, bool] = {}
+        # (scope, expression) pairs found tainted: the sets only grow, so they stay tainted
+        self._tainted: set[tuple[int, int]] = set()
+        # scopes: (function id or 0, names tainted in it, is a class); the first is the module's
+        self.scopes: list[tuple[int, set[str], bool]] = [(0, self.module, False)]
+        self.scope_of: dict[int, set[str]] = {}
+        # the lines each top-level function and class spans, to sort the sketch's nodes into
+        # scopes without walking the tree again (they never share a line with module code)
+        spans: list[tuple[int, int, int]] = []
+        for fn in sketch.functions.values():
+            names: set[str] = set()
+            spans.append((fn.lineno, fn.end_lineno or fn.lineno, len(self.scopes)))
+            self.scopes.append((id(fn), names, False))
+            self.scope_of[id(fn)] = names
+        for stmt in statements(sketch.tree.body):
+            if isinstance(stmt, ast.ClassDef):
+                spans.append((stmt.lineno, stmt.end_lineno or stmt.lineno, len(self.scopes)))
+                self.scopes.append((0, set(), True))
+        spans.sort()
+        self.starts = [start for start, _end, _i in spans]
+        self.spans = spans
+
+    def scope_index(self, node: ast.AST) -> int:
+        """The scope a node belongs to: the function or class whose lines hold it, else the
+        module (decorators land there: the flows never evaluate them, any scope over-reads)."""
+        line = getattr(node, "lineno", 0)
+        i = bisect.bisect_right(self.starts, line) - 1
+        if i >= 0:
+            start, end, index = self.spans[i]
+            if start <= line <= end:
+                return index
+        return 0
+
+    def logs_secret(self) -> bool:
+        count = len(self.scopes)
+        binds: list[list[tuple[list[ast.expr], ast.expr, bool]]] = [[] for _ in range(count)]
+        calls: list[list[ast.Call]] = [[] for _ in range(count)]
+        returns: list[list[ast.expr]] = [[] for _ in range(count)]
+        sketch = self.sketch
+        where = self.scope_index
+        for call in sketch.nodes(ast.Call):
+            calls[where(call)].append(call)
+        for assign in sketch.nodes(ast.Assign):
+            binds[where(assign)].append((assign.targets, assign.value, False))
+        for ann in sketch.nodes(ast.AnnAssign):
+            if ann.value is not None:
+                binds[where(ann)].append(([ann.target], ann.value, False))
+        for aug in sketch.nodes(ast.AugAssign):
+            binds[where(aug)].append(([aug.target], aug.value, True))
+        for walrus in sketch.nodes(ast.NamedExpr):
+            binds[where(walrus)].append(([walrus.target], walrus.value, False))
+        for loop in [*sketch.nodes(ast.For), *sketch.nodes(ast.AsyncFor)]:
+            binds[where(loop)].append(([loop.target], loop.iter, False))  # type: ignore[attr-defined]
+        for block in [*sketch.nodes(ast.With), *sketch.nodes(ast.AsyncWith)]:
+            for item in block.items:  # type: ignore[attr-defined]
+                if item.optional_vars is not None:
+                    binds[where(block)].append(([item.optional_vars], item.context_expr, False))
+        for ret in sketch.nodes(ast.Return):
+            if ret.value is not None:
+                returns[where(ret)].append(ret.value)
+        units = [(fn_id, names, is_class, binds[i], calls[i], returns[i]) for i, (fn_id, names, is_class) in enumerate(self.scopes)]
+        functions = self.sketch.functions
+        changed = True
+        while changed:
+            changed = False
+            for fn_id, names, is_class, unit_binds, unit_calls, unit_returns in units:
+                for targets, value, augmented in unit_binds:
+                    if self.may(value, names) or (augmented and self.may(targets[0], names)):
+                        for target in targets:
+                            for bound in bound_names(target):
+                                if bound not in names:
+                                    names.add(bound)
+                                    changed = True
+                                if is_class and "." in bound:
+                                    self.attrs.add(bound)
+                for call in unit_calls:
+                    func = call.func
+                    if isinstance(func, ast.Name) and func.id in functions:
+                        callee = functions[func.id]
+                        into = self.scope_of[id(callee)]
+                        for param, arg in bind_arguments(callee, call):
+                            if param not in into and self.may(arg, names):
+                                into.add(param)
+                                changed = True
+                if fn_id and fn_id not in self.returning and any(self.may(v, names) for v in unit_returns):
+                    self.returning.add(fn_id)
+                    changed = True
+        for _fn_id, names, _is_class, _binds, unit_calls, _returns in units:
+            for call in unit_calls:
+                if may_be_log_sink(self.sketch, call) and any(self.may(a, names) for a in call_args(call, SINK_SKIPPED_KEYWORDS)):
+                    return True
+        return False
+
+    def has(self, key: str, names: set[str]) -> bool:
+        return key in names or key in self.module or key in self.attrs
+
+    def may(self, expr: ast.expr | None, names: set[str]) -> bool:
+        """Could ``Flow.taint`` find ``expr`` tainted, when only ``names`` (and the module's
+        tainted names) may be?"""
+        if expr is None:
+            return False
+        key = (id(names), id(expr))
+        if key in self._tainted:
+            return True
+        if self._may(expr, names):
+            self._tainted.add(key)
+            return True
+        return False
+
+    def _may(self, expr: ast.expr, names: set[str]) -> bool:
+        found = self._sources.get(id(expr))
+        if found is None:
+            found = self._sources[id(expr)] = self.source(expr)
+        if found:
+            return True
+        tp = type(expr)
+        if tp is ast.Name:
+            return self.has(expr.id, names)  # type: ignore[attr-defined]
+        if tp is ast.Attribute:
+            name = dotted(expr)
+            return (name is not None and self.has(name, names)) or self.may(expr.value, names)  # type: ignore[attr-defined]
+        if tp is ast.Subscript:
+            index = expr.slice  # type: ignore[attr-defined]
+            if isinstance(index, ast.Slice) or (isinstance(index, ast.Tuple) and any(isinstance(e, ast.Slice) for e in index.elts)):
+                return False  # token[:4]
+            if self._clean_literal(index):
+                return False
+            return self.may(expr.value, names)  # type: ignore[attr-defined]
+        if tp is ast.JoinedStr:
+            return any(type(v) is ast.FormattedValue and self.may(v.value, names) for v in expr.values)  # type: ignore[attr-defined]
+        if tp is ast.BinOp:
+            return self.may(expr.left, names) or self.may(expr.right, names)  # type: ignore[attr-defined]
+        if tp is ast.BoolOp:
+            return any(self.may(v, names) for v in expr.values)  # type: ignore[attr-defined]
+        if tp is ast.IfExp:
+            return self.may(expr.body, names) or self.may(expr.orelse, names)  # type: ignore[attr-defined]
+        if tp is ast.Dict:
+            return any(self.may(v, names) for v in [*expr.keys, *expr.values])  # type: ignore[attr-defined]
+        if tp is ast.List or tp is ast.Tuple or tp is ast.Set:
+            return any(self.may(v, names) for v in expr.elts)  # type: ignore[attr-defined]
+        if tp is ast.Starred or tp is ast.Await or tp is ast.NamedExpr:
+            return self.may(expr.value, names)  # type: ignore[attr-defined]
+        if tp is ast.ListComp or tp is ast.SetComp or tp is ast.GeneratorExp or tp is ast.DictComp:
+            return any(self.may(g.iter, names) for g in expr.generators)  # type: ignore[attr-defined]
+        if tp is ast.Call:
+            assert isinstance(expr, ast.Call)
+            return self._call(expr, names)
+        return False  # literals, comparisons, unary operations, lambdas...
+
+    def _call(self, call: ast.Call, names: set[str]) -> bool:
+        func = call.func
+        quals = self.sketch.quals(func)
+        is_clean = self.is_clean
+        if quals and all(is_clean(q) for q in quals):
+            return False
+        if isinstance(func, ast.Attribute) and is_clean(func.attr):
+            return False
+        args = call_args(call)
+        if quals & DEFAULT_PROPAGATE and any(self.may(a, names) for a in args):
+            return True
+        if isinstance(func, ast.Attribute):
+            method = func.attr
+            if method in STRING_BUILDERS and any(self.may(a, names) for a in args):
+                return True
+            if method not in OPAQUE_METHODS:
+                if method == "get" and call.args and self._clean_literal(call.args[0]):
+                    return False
+                return self.may(func.value, names)
+            return False
+        if isinstance(func, ast.Name) and func.id in self.sketch.functions:
+            return id(self.sketch.functions[func.id]) in self.returning
+        return False
+
+    def is_clean(self, name: str) -> bool:
+        found = self._clean.get(name)
+        if found is None:
+            found = self._clean[name] = self.rule.is_clean(name)
+        return found
+
+    def _clean_literal(self, node: ast.expr) -> bool:
+        """A single plain string literal naming a clean key (``secret["host"]``)."""
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.lower() in self.clean_keys):
+            return False
+        if node.end_lineno != node.lineno or node.end_col_offset is None:
+            return False
+        if self._lines is None:
+            self._lines = self.sketch.text.encode("utf-8", "surrogatepass").split(b"\n")
+        if not 0 < node.lineno <= len(self._lines):
+            return False
+        segment = self._lines[node.lineno - 1][node.col_offset : node.end_col_offset].decode("utf-8", "replace")
+        m = _ONE_LITERAL.fullmatch(segment)
+        return m is not None and m.group(2) == node.value
+
+    def source(self, expr: ast.expr) -> bool:
+        """Could ``SecretLogged.source`` give ``expr`` a (non-empty) label?"""
+        tp = type(expr)
+        sketch = self.sketch
+        if tp is ast.Subscript:
+            key = _ast_key(expr.slice, loose=True)  # type: ignore[attr-defined]
+            if key is None:
+                return False
+            return key.lower() in SECRET_HEADERS or (
+                bool(self.rule.secret_name(key)) and "os.environ" in sketch.quals(expr.value)  # type: ignore[attr-defined]
+            )
+        if tp is ast.Name or tp is ast.Attribute:
+            return id(expr) not in self.harmless and "os.environ" in sketch.quals(expr)
+        if tp is not ast.Call:
+            return False
+        assert isinstance(expr, ast.Call)
+        func = expr.func
+        method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if _may_be_env_getter(sketch, func, method):
+            for arg in _ast_name_args(expr):
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and self.rule.secret_name(arg.value):
+                    return True
+        if method == "get" and isinstance(func, ast.Attribute):
+            first = [a for a in expr.args if not isinstance(a, ast.Starred)][:1]
+            return bool(first) and isinstance(first[0], ast.Constant) and str(first[0].value).lower() in SECRET_HEADERS
+        if method in ("get_secret_value", "get_secret_string", "get_secret_binary"):
+            return True
+        if method in ("get_parameter", "get_parameters", "get_parameters_by_path", "get_parameters_by_name"):
+            return any(kw.arg in ("WithDecryption", "decrypt") and _ast_true(kw.value) for kw in expr.keywords)
+        if method == "decrypt":
+            return any(kw.arg == "CiphertextBlob" for kw in expr.keywords)
+        if method in ("get_secret", "get_secrets_by_name"):
+            return not (isinstance(func, ast.Name) and func.id in sketch.functions)
+        return False
+
+
+def _harmless_environ(sketch: Sketch) -> set[int]:
+    """``os.environ`` expressions :meth:`SecretLogged.source` never labels as the whole
+    environment: the value of a string subscript and the receiver of ``get``/``setdefault``/
+    ``pop`` (when they are ``os.environ``, ``source`` answers for the parent expression)."""
+    out: set[int] = set()
+    for sub in sketch.nodes(ast.Subscript):
+        if _ast_key(sub.slice, loose=False) is not None:
+            out.add(id(sub.value))
+    for call in sketch.nodes(ast.Call):
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in ("get", "setdefault", "pop"):
+            out.add(id(func.value))
+    return out
+
+
+def _may_log(sketch: Sketch) -> bool:
+    """Whether some call of the module may be one ``log_sink`` names (``qualname`` is among
+    ``sketch.quals``; any logger-method call counts, whatever its receiver)."""
+    sinks = PRINT_FUNCTIONS | STREAM_WRITES
+    for call in sketch.nodes(ast.Call):
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in LOG_METHODS:
+            return True
+        if sketch.quals(func) & sinks:
+            return True
+    return False
+
+
+def _may_be_env_getter(sketch: Sketch, func: ast.expr, method: str) -> bool:
+    """Whether the call's name may be one of ENV_GETTERS (``sketch.quals`` only when it can:
+    each name ends with ``method``, or is a plain name bound by an import)."""
+    if isinstance(func, ast.Name):
+        if func.id not in sketch.imports:
+            return False
+    elif method in ("get", "setdefault", "pop"):
+        # os.environ.get: the receiver must be a `.environ` or an imported name
+        receiver = func.value  # type: ignore[attr-defined]
+        if not (isinstance(receiver, ast.Attribute) and receiver.attr == "environ") and not (
+            isinstance(receiver, ast.Name) and receiver.id in sketch.imports
+        ):
+            return False
+    elif method not in ("getenv", "getenvb"):
+        return False
+    return bool(sketch.quals(func) & ENV_GETTERS)
+
+
+def _ast_key(index: ast.expr, loose: bool) -> str | None:
+    """``_subscript_key`` from ``ast``: a string index. ``x["a",]`` is one index for libcst but
+    a tuple for ``ast``: taken only when ``loose`` (where over-reading is the safe side)."""
+    if loose and isinstance(index, ast.Tuple) and len(index.elts) == 1:
+        index = index.elts[0]
+    if isinstance(index, ast.Constant) and isinstance(index.value, str):
+        return index.value
+    return None
+
+
+def _ast_name_args(call: ast.Call) -> list[ast.expr]:
+    """What ``positional(call, 0) or keyword(call, "key")`` may be."""
+    out: list[ast.expr] = [a for a in call.args if not isinstance(a, ast.Starred)][:1]
+    out.extend(kw.value for kw in call.keywords if kw.arg == "key")
+    return out
+
+
+def _ast_true(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is True
 
 
 def _header_label(key: str) -> str:

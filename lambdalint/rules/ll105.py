@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import Any
 
 import libcst as cst
 
-from lambdalint.code.context import CodeContext, is_test_file, string_value
+from lambdalint.code.context import CodeContext, HandlerLink, is_test_file, string_value
 from lambdalint.code.module import walk_code
+from lambdalint.code.sketch import Sketch
 from lambdalint.model import Finding, Severity
 from lambdalint.registry import CodeRule, Example, register
 
@@ -251,6 +253,22 @@ keys, use the function's execution role: never put keys in a Lambda function at 
             return False
         return bool(TOKEN_HINT.search(text) or self.text_hint.search(text))
 
+    def screen(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> bool:
+        """Sound because every literal check looks at is a string constant of the ``ast``
+        (an implicitly concatenated literal is one constant holding all its pieces), and:
+        a token needs ``TOKEN_HINT`` in the literal, and a password in a URL needs ``://`` and
+        ``@`` in it (both plain searches: a piece that has them gives a whole that has them);
+        a secret-named binding is tested exactly as check tests it, on the same bindings
+        (:func:`_ast_bindings`) and the same whole value."""
+        for const in sketch.nodes(ast.Constant):
+            value = const.value
+            if isinstance(value, str) and (TOKEN_HINT.search(value) or ("://" in value and "@" in value)):
+                return True
+        for name, value in _ast_bindings(sketch):
+            if self.is_secret_name(name) and self.plausible_value(value):
+                return True
+        return False
+
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         if not self.wants(ctx.mod.text, ctx.rel_path):
             return
@@ -308,6 +326,56 @@ keys, use the function's execution role: never put keys in a Lambda function at 
 _BINDING_TYPES: frozenset[type] = frozenset(
     {cst.Assign, cst.AnnAssign, cst.Arg, cst.DictElement, cst.Param, cst.SimpleString, cst.ConcatenatedString}
 )
+
+
+def _ast_bindings(sketch: Sketch) -> Iterator[tuple[str, str]]:
+    """(bound name, string value) for each binding ``_bindings`` gives a name, from ``ast``:
+    an assignment to a name, attribute or string subscript, a keyword argument, a dict entry
+    with a string key, a parameter default. libcst's ``x["k",]`` has a one-string index that
+    ``ast`` sees as a tuple: taken as the key too."""
+    for node in sketch.nodes(ast.Assign):
+        if _ast_str(node.value):
+            for target in node.targets:
+                name = _ast_target_name(target)
+                if name is not None:
+                    yield name, node.value.value  # type: ignore[attr-defined]
+    for ann in sketch.nodes(ast.AnnAssign):
+        if ann.value is not None and _ast_str(ann.value):
+            name = _ast_target_name(ann.target)
+            if name is not None:
+                yield name, ann.value.value  # type: ignore[attr-defined]
+    for kw in sketch.nodes(ast.keyword):
+        if kw.arg is not None and _ast_str(kw.value):
+            yield kw.arg, kw.value.value  # type: ignore[attr-defined]
+    for d in sketch.nodes(ast.Dict):
+        for key, value in zip(d.keys, d.values, strict=True):
+            if key is not None and _ast_str(key) and _ast_str(value):
+                yield key.value, value.value  # type: ignore[attr-defined]
+    for args in sketch.nodes(ast.arguments):
+        positional = [*args.posonlyargs, *args.args]
+        pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
+        pairs.extend((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None)
+        for arg, default in pairs:
+            if _ast_str(default):
+                yield arg.arg, default.value  # type: ignore[attr-defined]
+
+
+def _ast_str(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _ast_target_name(target: ast.expr) -> str | None:
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    if isinstance(target, ast.Subscript):
+        index = target.slice
+        if isinstance(index, ast.Tuple) and len(index.elts) == 1:
+            index = index.elts[0]
+        if _ast_str(index):
+            return index.value  # type: ignore[attr-defined]
+    return None
 
 
 def _is_str(node: cst.BaseExpression) -> bool:

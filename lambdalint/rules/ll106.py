@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ast
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
 
-from lambdalint.code.context import CodeContext, keyword, positional
+from lambdalint.code.context import CodeContext, HandlerLink, keyword, positional
 from lambdalint.code.module import PyModule, walk_code
+from lambdalint.code.sketch import Sketch, dotted
 from lambdalint.model import Finding, Severity
 from lambdalint.registry import CodeRule, Example, register
 
@@ -64,6 +67,77 @@ def _dotted(expr: cst.BaseExpression) -> str | None:
         base = _dotted(expr.value)
         return f"{base}.{expr.attr.value}" if base else None
     return None
+
+
+# ---- the screen's ast mirror of the check's helpers
+
+_DIRECT = frozenset(REQUESTS_FUNCS | HTTPX_FUNCS | URLOPEN | URLLIB3_FUNCS | HTTP_CONNECTIONS)
+_DIRECT_LAST = frozenset(q.rsplit(".", 1)[-1] for q in _DIRECT)
+_ALL_METHODS = frozenset(m for methods in CLIENT_METHODS.values() for m in methods)
+
+
+def _ast_timeout(call: ast.Call, pos: int | None = None) -> str:
+    """``_timeout`` on the ast of the call."""
+    arg: ast.expr | None = next((k.value for k in call.keywords if k.arg == "timeout"), None)
+    if arg is None and pos is not None:
+        args = [a for a in call.args if not isinstance(a, ast.Starred)]
+        arg = args[pos] if pos < len(args) else None
+    if arg is None:
+        return "unknown" if any(k.arg is None for k in call.keywords) else "absent"
+    return "none" if isinstance(arg, ast.Constant) and arg.value is None else "set"
+
+
+def _direct_may_report(call: ast.Call, quals: set[str]) -> bool:
+    """Whether ``_problem`` reports the call for one of the names it may resolve to."""
+    return bool(
+        (quals & REQUESTS_FUNCS and _ast_timeout(call) in ("absent", "none"))
+        or (quals & HTTPX_FUNCS and _ast_timeout(call) == "none")
+        or (quals & URLOPEN and _ast_timeout(call, pos=2) == "absent")
+        or (quals & URLLIB3_FUNCS and _ast_timeout(call) in ("absent", "none"))
+        or (quals & HTTP_CONNECTIONS and _ast_timeout(call, pos=2) in ("absent", "none"))
+    )
+
+
+def _ast_clients(sketch: Sketch) -> dict[str, set[tuple[str, str]]]:
+    """Every (library, timeout state) any binding in the module may give each dotted name: a
+    superset of what ``_clients`` finds in any scope."""
+    out: defaultdict[str, set[tuple[str, str]]] = defaultdict(set)
+    pairs: list[tuple[ast.expr, ast.expr | None]] = []
+    for assign in sketch.nodes(ast.Assign):
+        pairs.extend((t, assign.value) for t in assign.targets)
+    for ann in sketch.nodes(ast.AnnAssign):
+        pairs.append((ann.target, ann.value))
+    for item in sketch.nodes(ast.withitem):
+        if item.optional_vars is not None:
+            pairs.append((item.optional_vars, item.context_expr))
+    for target, value in pairs:
+        if not isinstance(value, ast.Call):
+            continue
+        name = dotted(target)
+        if name is None:
+            continue
+        for qual in sketch.quals(value.func) & FACTORIES.keys():
+            out[name].add((FACTORIES[qual], _ast_timeout(value)))
+    return out
+
+
+def _ast_configured(sketch: Sketch, checked: Callable[[ast.expr | ast.stmt], bool]) -> set[str]:
+    """``_configured`` over the nodes ``checked`` keeps (a subset of what the check reads)."""
+    out: set[str] = set()
+    for call in sketch.nodes(ast.Call):
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "mount" and checked(call):
+            name = dotted(call.func.value)
+            if name:
+                out.add(name)
+    for assign in sketch.nodes(ast.Assign):
+        if not checked(assign):
+            continue
+        for t in assign.targets:
+            if isinstance(t, ast.Attribute) and t.attr in CONFIG_ATTRS:
+                name = dotted(t.value)
+                if name:
+                    out.add(name)
+    return out
 
 
 def _is_main_guard(stmt: cst.CSTNode) -> bool:
@@ -162,6 +236,73 @@ timeout), or give the client a default: `urllib3.PoolManager(timeout=urllib3.Tim
             note="explicit timeouts, httpx's default, a pool with a default timeout",
         ),
     )
+
+    def screen(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> bool:
+        # Sound: check looks at the whole module except top-level `if __name__ ...` blocks, and
+        # yields nothing when code outside them calls `socket.setdefaulttimeout` (we trust only
+        # the plain `socket.setdefaulttimeout(...)` spelling, `socket` bound to nothing else).
+        # Otherwise every finding is a call outside those blocks that is either a direct HTTP
+        # function (sketch.quals is a superset of call_name) with a timeout state _problem
+        # objects to, or a method on a client: a factory call, or a dotted name some assignment /
+        # `with ... as` anywhere binds to one (a superset of the check's clients: every binding of
+        # the name counts), with a timeout state one of those bindings lets through. A requests
+        # session counts as configured only from code outside the guard blocks, which check
+        # reads too (a subset of its `configured`).
+        guards = [
+            (stmt.lineno, stmt.end_lineno or stmt.lineno) for stmt in sketch.tree.body
+            if isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Compare)
+            and isinstance(stmt.test.left, ast.Name) and stmt.test.left.id == "__name__"
+        ]
+
+        def checked(node: ast.expr | ast.stmt) -> bool:  # in the code check looks at
+            return not any(lo <= node.lineno <= hi for lo, hi in guards)
+
+        calls = [c for c in sketch.nodes(ast.Call) if checked(c)] if guards else sketch.nodes(ast.Call)
+        if "socket" not in sketch.imports or sketch.imports["socket"] == {"socket"}:
+            for call in calls:
+                func = call.func
+                if isinstance(func, ast.Attribute) and func.attr == "setdefaulttimeout" and isinstance(func.value, ast.Name) and func.value.id == "socket":
+                    return False
+        clients: dict[str, set[tuple[str, str]]] | None = None
+        configured: set[str] | None = None
+        for call in calls:
+            func = call.func
+            # a name chain resolves to a dotted name only through an import, and ends as written
+            if (isinstance(func, ast.Attribute) and func.attr in _DIRECT_LAST) or (isinstance(func, ast.Name) and func.id in sketch.imports):
+                quals = sketch.quals(func)
+                if quals & _DIRECT and _direct_may_report(call, quals):
+                    return True
+            if not isinstance(func, ast.Attribute) or func.attr not in _ALL_METHODS:
+                continue
+            receiver = func.value
+            name = dotted(receiver)
+            if isinstance(receiver, ast.Call):
+                made = {(FACTORIES[q], _ast_timeout(receiver)) for q in sketch.quals(receiver.func) & FACTORIES.keys()}
+            elif name is not None:
+                if clients is None:
+                    clients = _ast_clients(sketch)
+                made = clients.get(name, set())
+            else:
+                continue
+            if not made:
+                continue
+            state = _ast_timeout(call)
+            if state in ("set", "unknown"):
+                continue
+            for lib, made_with in made:
+                if func.attr not in CLIENT_METHODS[lib]:
+                    continue
+                if lib == "requests":
+                    if configured is None:
+                        configured = _ast_configured(sketch, checked)
+                    if name not in configured:
+                        return True
+                elif lib == "urllib3":
+                    if not (state == "absent" and made_with in ("set", "unknown")):
+                        return True
+                elif state == "none" or made_with == "none":
+                    return True
+        return False
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         mod = ctx.mod

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ast
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
 
-from lambdalint.code.context import CodeContext, Handler, string_value
+from lambdalint.code.context import CodeContext, Handler, HandlerLink, string_value
 from lambdalint.code.module import PyModule, walk_code
+from lambdalint.code.sketch import FunctionNode, Sketch, body_nodes
 from lambdalint.code.taint import log_sink
 from lambdalint.model import Finding, Severity
 from lambdalint.registry import CodeRule, Example, register
@@ -49,6 +51,85 @@ def has_broad_except(mod: PyModule, fn: cst.FunctionDef) -> bool:
     """Whether ``fn``'s own body (where :meth:`SwallowedException.find` looks) has a broad
     ``except`` (a cheap test first)."""
     return any(type(n) is cst.ExceptHandler and is_broad(n) for n in mod.body_nodes(fn))
+
+
+# ---- the screen: ast counterparts of the tests above that make ``find`` return None
+
+BATCH_KEYS = ("batchItemFailures", "itemIdentifier")
+
+
+def _ast_is_broad(h: ast.ExceptHandler) -> bool:
+    if h.type is None:
+        return True
+    types = h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]
+    return any((t.attr if isinstance(t, ast.Attribute) else t.id if isinstance(t, ast.Name) else None) in BROAD for t in types)
+
+
+def _plain_literal(text: str, node: ast.Constant, value: str) -> bool:
+    """Is this string constant one plain literal token (a libcst ``SimpleString``), not
+    implicitly concatenated pieces or a piece of an f-string?"""
+    seg = ast.get_source_segment(text, node)
+    if not seg:
+        return False
+    return seg.lstrip("rRuU") in (f'"{value}"', f"'{value}'", f'"""{value}"""', f"'''{value}'''")
+
+
+def _reports_batch_failures(text: str, nodes: list[ast.AST]) -> bool:
+    """``find``'s first test: a ``"batchItemFailures"``/``"itemIdentifier"`` literal in the body."""
+    inside_fstrings = {id(v) for n in nodes if isinstance(n, ast.JoinedStr) for v in n.values}
+    return any(
+        isinstance(n, ast.Constant) and n.value in BATCH_KEYS and id(n) not in inside_fstrings and _plain_literal(text, n, n.value)
+        for n in nodes
+    )
+
+
+def _ast_int(value: ast.AST) -> int | None:
+    return value.value if isinstance(value, ast.Constant) and type(value.value) is int else None
+
+
+def _surely_error_return(value: ast.AST | None) -> bool:
+    """Does ``_error_return`` surely hold for ``return value``, whatever the mode? (Only its
+    mode-independent answers are taken: a statusCode of 400 or more, a helper call...)"""
+    if value is None or (isinstance(value, ast.Constant) and value.value is None):
+        return False
+    if isinstance(value, ast.Dict):
+        keys: dict[str, ast.AST] = {}
+        for k, v in zip(value.keys, value.values, strict=True):
+            if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                keys[k.value] = v
+        if "statusCode" in keys:
+            code = _ast_int(keys["statusCode"])
+            return code is None or code >= 400
+        return False  # (the error words of a dict without statusCode: not worth the trouble)
+    if isinstance(value, ast.Call):
+        args = [a.value if isinstance(a, ast.Starred) else a for a in value.args] + [k.value for k in value.keywords]
+        codes = [i for i in map(_ast_int, args) if i is not None and 100 <= i <= 599]
+        # libcst sees fewer int literals (not hex ones...): all of them must be errors
+        return not codes or min(codes) >= 400
+    if isinstance(value, ast.Constant):
+        return False  # literals: true only for some modes and words; not worth the trouble
+    return True  # a name or another expression: assumed to carry the error
+
+
+def _handles(h: ast.ExceptHandler) -> bool:
+    """Does ``_outcome`` surely return None for this except block: it raises, assigns a
+    fallback value, or returns an error?"""
+    for n in body_nodes(h.body):
+        if isinstance(n, ast.Raise):
+            return True
+        if isinstance(n, ast.Assign) and any(isinstance(t, (ast.Name, ast.Subscript, ast.Attribute)) for t in n.targets):
+            return True
+        if isinstance(n, ast.Return) and _surely_error_return(n.value):
+            return True
+    return False
+
+
+def _may_swallow(sketch: Sketch, fn: FunctionNode) -> bool:
+    nodes = sketch.body_nodes(fn)
+    broad = [n for n in nodes if isinstance(n, ast.ExceptHandler) and _ast_is_broad(n)]
+    if not broad or _reports_batch_failures(sketch.text, nodes):
+        return False
+    return not all(_handles(h) for h in broad)
 
 
 @dataclass
@@ -176,6 +257,16 @@ response.
             note="a local fallback value, not the handler's work",
         ),
     )
+
+    def screen(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> bool:
+        # ``find`` needs, in the handler's own body, a broad except and no batchItemFailures /
+        # itemIdentifier literal, and ``_outcome`` returns None for an except block that holds
+        # a raise, a simple assignment or a return that ``_error_return`` accepts
+        for link in handlers:
+            fn = sketch.functions.get(link.name)
+            if fn is None or _may_swallow(sketch, fn):
+                return True
+        return False
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         for handler in ctx.handlers:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ast
+from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
-from lambdalint.code.context import CodeContext, Handler, decorator_names, keyword, string_value
+from lambdalint.code.context import (
+    CodeContext,
+    Handler,
+    HandlerLink,
+    decorator_names,
+    keyword,
+    string_value,
+)
 from lambdalint.code.module import PyModule, walk_code
+from lambdalint.code.sketch import FunctionNode, Sketch
 from lambdalint.model import HTTP_EVENT_KINDS, Finding, Severity
 from lambdalint.registry import CodeRule, Example, register
 
@@ -294,6 +303,105 @@ def v1_evidence(ctx: CodeContext, handler: Handler) -> bool:
     return False
 
 
+# ---- the screen: over-approximations of the above on ``ast``
+
+
+def _v1_evidence_possible(sketch: Sketch) -> bool:
+    """Could ``v1_evidence`` hold for some handler of the module? Not with ``methodArn`` /
+    ``routeArn`` in the text; else it needs a V1_FIELDS string somewhere or a
+    V1_DATA_CLASSES name in the text (a qualified name is made of names in the text)."""
+    text = sketch.text
+    if "methodArn" in text or "routeArn" in text:
+        return False
+    if any(name in text for name in V1_DATA_CLASSES):
+        return True
+    return any(isinstance(c.value, str) and c.value in V1_FIELDS for c in sketch.nodes(ast.Constant))
+
+
+class _Returns:
+    """What ``Checker.problems`` looks at in one handler, on ``ast``: its own returns and the
+    values its own body assigns to names (a superset of ``Scope.values``)."""
+
+    def __init__(self, sketch: Sketch, fn: FunctionNode) -> None:
+        self.sketch = sketch
+        params = [*fn.args.posonlyargs, *fn.args.args]
+        self.event = params[0].arg if params else None
+        self.returns: list[ast.Return] = []
+        self.values: dict[str, list[ast.expr]] = {}
+        for n in sketch.body_nodes(fn):
+            if isinstance(n, ast.Return):
+                self.returns.append(n)
+            elif isinstance(n, ast.Assign):
+                for t in n.targets:
+                    if isinstance(t, ast.Name):
+                        self.values.setdefault(t.id, []).append(n.value)
+            elif isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and n.value is not None:
+                self.values.setdefault(n.target.id, []).append(n.value)
+
+    def may_report(self, require_status: bool) -> bool:
+        for ret in self.returns:
+            if ret.value is None:
+                continue
+            direct = not isinstance(ret.value, ast.Name)
+            candidates = [ret.value] if direct else self.values.get(ret.value.id, [])  # type: ignore[attr-defined]
+            for value in candidates:
+                if require_status and direct and self.may_not_be_response(value):
+                    return True
+                items = _ast_response_items(value)
+                if items is None or AUTHORIZER_KEYS & set(items):
+                    continue
+                if "statusCode" not in items:
+                    if require_status:
+                        return True
+                    continue
+                body = items.get("body")
+                if body is not None and self.may_be_non_string(body):
+                    return True
+        return False
+
+    def may_not_be_response(self, expr: ast.expr) -> bool:
+        """``Checker.not_a_response`` may say something."""
+        if isinstance(expr, ast.Constant):
+            return isinstance(expr.value, (str, bytes))
+        if isinstance(expr, (ast.JoinedStr, ast.List, ast.ListComp)):
+            return True
+        return isinstance(expr, ast.Call) and bool(self.sketch.quals(expr.func) & {"json.dumps", "str"})
+
+    def may_be_non_string(self, expr: ast.expr, depth: int = 0) -> bool:
+        """``Checker.non_string`` may say something (``True``/``False`` are ast constants)."""
+        if isinstance(expr, (ast.Dict, ast.DictComp, ast.List, ast.ListComp, ast.Set, ast.SetComp, ast.Tuple)):
+            return True
+        if isinstance(expr, ast.Constant):
+            return type(expr.value) in (int, float, bool)
+        if isinstance(expr, ast.UnaryOp):
+            return isinstance(expr.operand, ast.Constant) and type(expr.operand.value) in (int, float)
+        if isinstance(expr, ast.Name):
+            if expr.id == self.event:
+                return True
+            if depth > 2:
+                return False
+            return any(self.may_be_non_string(v, depth + 1) for v in self.values.get(expr.id, ()))
+        if isinstance(expr, ast.Call):
+            return bool(self.sketch.quals(expr.func) & NON_STRING_CALLS)
+        return False
+
+
+def _ast_response_items(expr: ast.expr) -> dict[str, ast.expr] | None:
+    """``response_items`` on ast."""
+    if isinstance(expr, ast.Dict):
+        out: dict[str, ast.expr] = {}
+        for key, value in zip(expr.keys, expr.values, strict=True):
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                return None  # **spread, or a key that is not a plain string
+            out[key.value] = value
+        return out
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "dict":
+        if expr.args or any(k.arg is None for k in expr.keywords):
+            return None
+        return {k.arg: k.value for k in expr.keywords if k.arg is not None}
+    return None
+
+
 @register
 class MalformedProxyResponse(CodeRule):
     id = "LL108"
@@ -399,6 +507,33 @@ response helper, or use a framework that builds the response (Powertools
             note="HTTP API payload 2.0: a dict without statusCode is a 200 JSON response",
         ),
     )
+
+    def screen(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> bool:
+        # a finding needs a payload-1.0 handler (``mode``: by its links, or v1 evidence for a
+        # handler by convention) with a return that ``Checker.problems`` may report: a value
+        # that is not a response (when statusCode is required), a literal dict without
+        # statusCode (idem), or one whose body may not be a string; returned names stand for
+        # every value the handler assigns them
+        v1: bool | None = None
+        for link in handlers:
+            fn = sketch.functions.get(link.name)
+            if fn is None:
+                return True
+            if link.by_convention:
+                if v1 is None:
+                    v1 = _v1_evidence_possible(sketch)
+                if not v1:
+                    continue
+                require_status = True
+            else:
+                kinds = set(link.event_kinds)
+                formats = set(link.payload_formats)
+                if not kinds & HTTP_EVENT_KINDS or "1.0" not in formats or "unknown" in formats:
+                    continue
+                require_status = kinds <= HTTP_EVENT_KINDS
+            if _Returns(sketch, fn).may_report(require_status):
+                return True
+        return False
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         for handler in ctx.handlers:

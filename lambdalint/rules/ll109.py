@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ast
+from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
-from lambdalint.code.context import CodeContext, keyword, positional, string_value
+from lambdalint.code.context import CodeContext, HandlerLink, keyword, positional, string_value
 from lambdalint.code.module import PyModule, walk_code
+from lambdalint.code.sketch import Sketch
 from lambdalint.model import Finding, Severity
 from lambdalint.registry import CodeRule, Example, register
 
@@ -162,6 +164,35 @@ inline, import it as a library instead of invoking it.
             note="a script, not a handler",
         ),
     )
+
+    def screen(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> bool:
+        # Sound: a finding is a `.invoke(...)`/`.invoke_with_response_stream(...)` call in a
+        # handler or a function it reaches (sketch.reach is a superset) that passes no `**`
+        # (else the type is unknown), whose InvocationType is not a literal "Event"/"DryRun"
+        # (ast's string constant is string_value's, concatenations included), and that passes
+        # FunctionName= or is on a Lambda client, whose factory call names the service with a
+        # literal "lambda" somewhere in the module.
+        wanted: list[ast.Call] = []
+        named: bool | None = None
+        for call in sketch.nodes(ast.Call):
+            func = call.func
+            if not isinstance(func, ast.Attribute) or func.attr not in SYNC_METHODS:
+                continue
+            kwargs = {k.arg: k.value for k in call.keywords}
+            if None in kwargs:
+                continue
+            itype = kwargs.get("InvocationType")
+            if isinstance(itype, ast.Constant) and itype.value in ASYNC_TYPES:
+                continue
+            if "FunctionName" not in kwargs:
+                if named is None:
+                    named = any(c.value == "lambda" for c in sketch.nodes(ast.Constant))
+                if not named:
+                    continue
+            wanted.append(call)
+        if not wanted:
+            return False
+        return any(True for _ in sketch.reached(wanted, (h.name for h in handlers)))
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         if not has_invoke(ctx.mod):

@@ -6,15 +6,17 @@ derived from the handler's ``event`` (flow-insensitive, followed into same-modul
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
 
-from lambdalint.code.context import CodeContext, keyword, positional, string_value
+from lambdalint.code.context import CodeContext, HandlerLink, keyword, positional, string_value
 from lambdalint.code.module import PyModule, walk_code
+from lambdalint.code.sketch import FunctionNode, Sketch
 from lambdalint.model import Finding, Severity
 from lambdalint.registry import CodeRule, Example, register
 
@@ -442,6 +444,92 @@ def sinks(
                         yield node, what, handler.name, path
 
 
+# ---------------------------------------------------------------------- screens (ast sketch)
+# (sketch_argument is general enough to move to lambdalint.code.sketch)
+
+
+def reach_sinks(sketch: Sketch, handlers: Sequence[HandlerLink], calls: list[ast.Call]) -> Iterator[tuple[ast.Call, FunctionNode]]:
+    """Each of ``calls`` that :func:`sinks` could report, with the top-level function it lies in.
+
+    ``sinks`` only looks at calls in the bodies of functions ``EventTaint`` follows from a
+    handler that has a first parameter and is not triggered by schedules alone; those are
+    same-module functions reached by plain-name calls, a subset of ``sketch.reach``. Top-level
+    functions do not share lines, so a call lies in a function's body only if its line is
+    within the function's lines (calls in nested defs are kept too: a superset)."""
+    names = []
+    for link in handlers:
+        kinds = set(link.event_kinds)
+        if kinds and kinds <= TRUSTED_EVENT_KINDS:
+            continue
+        fn = sketch.functions.get(link.name)
+        if fn is not None and (fn.args.posonlyargs or fn.args.args):
+            names.append(link.name)
+    if not names:
+        return
+    yield from sketch.reached(calls, names)
+
+
+def sketch_argument(call: ast.Call, index: int, names: Sequence[str]) -> ast.expr | None:
+    """``positional(call, index) or keyword(call, names[0]) or ...`` on an ``ast.Call``."""
+    pos = [a for a in call.args if not isinstance(a, ast.Starred)]
+    if index < len(pos):
+        return pos[index]
+    for name in names:
+        for kw in call.keywords:
+            if kw.arg == name:
+                return kw.value
+    return None
+
+
+def _shell_candidate(sketch: Sketch, call: ast.Call) -> bool:
+    """Whether :func:`shell_sink` could report ``call`` (whatever the taint): it must resolve
+    to a shell function (``sketch.quals`` is a superset of ``call_name``) and pass a command
+    that holds a name (``FunctionTaint.expr`` is true only through a tainted name: literals,
+    lists of literals and placeholder-less f-strings never are)."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr not in _SHELL_LAST:
+        return False  # every dotted name it may stand for ends with this attribute
+    if isinstance(func, ast.Name) and func.id not in sketch.imports:
+        return False  # the sinks are dotted names: a bare name matches only through an import
+    quals = sketch.quals(func)
+    if not quals & _SHELL_SINKS:
+        return False
+    first = sketch_argument(call, 0, ("args", "cmd", "command"))
+    if first is None:
+        return False
+    if quals & SHELL_ALWAYS and names_in(first):
+        return True
+    if not quals & SHELL_OPTIONAL:
+        return False
+    shell = next((kw.value for kw in call.keywords if kw.arg == "shell"), None)
+    if shell is not None and not (isinstance(shell, ast.Constant) and (shell.value is False or shell.value is None)):
+        # shell=True or shell=<int literal> is reported; any other value (a variable) is not
+        literal = isinstance(shell, ast.Constant) and (shell.value is True or type(shell.value) is int)
+        return literal and names_in(first)
+    # ["sh", "-c", command]
+    if not isinstance(first, (ast.List, ast.Tuple)) or len(first.elts) < 3:
+        return False
+    prog, flag = (_string(el) for el in first.elts[:2])
+    via_shell = (prog in SHELLS and flag == "-c") or (prog == "/usr/bin/env" and flag in SHELLS)
+    return via_shell and any(names_in(el) for el in first.elts[2:])
+
+
+def names_in(expr: ast.expr) -> bool:
+    """Whether a name occurs in ``expr``: ``FunctionTaint.expr`` is true only through one."""
+    return any(type(node) is ast.Name for node in ast.walk(expr))
+
+
+def _unstar(expr: ast.expr) -> ast.expr:
+    return expr.value if isinstance(expr, ast.Starred) else expr
+
+
+def _string(expr: ast.expr) -> str | None:
+    """``string_value`` of the element (a plain str literal; the value under a star, as libcst
+    sees ``StarredElement.value``)."""
+    expr = _unstar(expr)
+    return expr.value if isinstance(expr, ast.Constant) and isinstance(expr.value, str) else None
+
+
 def where(handler: str, path: list[str]) -> str:
     if len(path) == 1:
         return f"in handler `{handler}`"
@@ -456,6 +544,8 @@ SHELL_OPTIONAL = {
     "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen",
 }
 SHELLS = {"sh", "bash", "zsh", "dash", "ksh", "/bin/sh", "/bin/bash", "/usr/bin/bash", "/bin/zsh", "/usr/bin/env"}
+_SHELL_SINKS = SHELL_ALWAYS | SHELL_OPTIONAL
+_SHELL_LAST = {name.rsplit(".", 1)[-1] for name in _SHELL_SINKS}
 
 
 def shell_shape(mod: PyModule, fn: cst.FunctionDef, call: cst.Call) -> bool:
@@ -571,6 +661,23 @@ a strict pattern first.
             note="quoted",
         ),
     )
+
+    def screen(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> bool:
+        # sound: check reports only calls shell_sink accepts (a shell function by call_name,
+        # whose command holds a name, the only way FunctionTaint.expr can be true; for
+        # subprocess.* also a literal shell=True/int or an ["sh", "-c", ...] list) in functions
+        # reached from a handler that has a first parameter and is not schedule-only: see
+        # _shell_candidate and reach_sinks, each an over-approximation of that
+        imports = sketch.imports
+        calls = [
+            call
+            for call in sketch.nodes(ast.Call)
+            # the cheap part of _shell_candidate first, inline
+            if (isinstance(call.func, ast.Attribute) and call.func.attr in _SHELL_LAST)
+            or (isinstance(call.func, ast.Name) and call.func.id in imports)
+            if _shell_candidate(sketch, call)
+        ]
+        return bool(calls) and any(True for _ in reach_sinks(sketch, handlers, calls))
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         for call, what, handler, path in sinks(ctx, shell_sink, shell_shape):

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ast
+from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
-from lambdalint.code.context import CodeContext, keyword, positional, string_value
+from lambdalint.code.context import CodeContext, HandlerLink, keyword, positional, string_value
 from lambdalint.code.module import PyModule, walk_code
+from lambdalint.code.sketch import FunctionNode, Sketch
 from lambdalint.model import Finding, Severity
 from lambdalint.registry import CodeRule, Example, register
-from lambdalint.rules.ll111 import Builds, FunctionTaint, sinks, where
+from lambdalint.rules.ll111 import (
+    Builds,
+    FunctionTaint,
+    names_in,
+    reach_sinks,
+    sinks,
+    sketch_argument,
+    where,
+)
 
 # DB-API / SQLAlchemy / pandas methods whose first argument is SQL text
 SQL_METHODS = {"execute", "executemany", "executescript", "exec_driver_sql", "mogrify", "read_sql", "read_sql_query", "raw"}
@@ -76,6 +86,137 @@ def sql_sink(taint: FunctionTaint, call: cst.Call) -> str | None:
     if how is None:
         return None
     return f"{sink} (built by {how})"
+
+
+# ---------------------------------------------------------------------- screen (ast sketch)
+
+_SQL_FUNCTION_LAST = {name.rsplit(".", 1)[-1] for name in SQL_FUNCTIONS}
+_SQL_ATTRS = SQL_METHODS | SQL_KEYWORDS.keys() | _SQL_FUNCTION_LAST
+_CASE_METHODS = ("strip", "lower", "upper", "replace", "rstrip", "lstrip")
+
+
+def _sql_arguments(sketch: Sketch, call: ast.Call) -> list[ast.expr]:
+    """Every expression :func:`sql_argument` may take for the SQL text of ``call`` (each branch
+    it could take, since ``sketch.quals`` over-approximates ``call_name``)."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        last = func.attr
+        if last not in _SQL_ATTRS:
+            return []  # every dotted name it may stand for ends with this attribute
+    elif isinstance(func, ast.Name) and func.id in sketch.imports:
+        last = ""  # SQL_FUNCTIONS are dotted: a bare name matches only through an import
+    else:
+        return []
+    out = []
+    if (not last or last in _SQL_FUNCTION_LAST) and sketch.quals(func) & SQL_FUNCTIONS:
+        arg = sketch_argument(call, 0, ("text", "sql"))
+        if arg is not None:
+            out.append(arg)
+    if last in SQL_METHODS:
+        arg = sketch_argument(call, 0, ("operation", "sql", "statement", "query"))
+        if arg is not None:
+            out.append(arg)
+    elif last in SQL_KEYWORDS:
+        names = SQL_KEYWORDS[last]
+        out.extend(kw.value for kw in call.keywords if kw.arg in names)
+    return out
+
+
+def _stringish(expr: ast.expr) -> bool:
+    """``ll111._stringish`` (a string literal, implicit concatenation or f-string) in ast."""
+    return isinstance(expr, ast.JoinedStr) or (isinstance(expr, ast.Constant) and isinstance(expr.value, (str, bytes)))
+
+
+class _MayBuild:
+    """Whether ``Builds.how`` could find string building in an expression of one function,
+    whatever is tainted: an over-approximation of ``how`` with every taint test taken as true."""
+
+    def __init__(self, sketch: Sketch, fn: FunctionNode) -> None:
+        self.sketch = sketch
+        a = fn.args
+        # names Builds may see as built by a caller: EventTaint.arguments yields parameter
+        # names and the keyword names of plain-name calls of same-module functions (any
+        # keyword, whether the callee has such a parameter or not)
+        self.built = {p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs]}
+        self.built.update(p.arg for p in (a.vararg, a.kwarg) if p is not None)
+        for call in sketch.nodes(ast.Call):
+            if call.keywords and isinstance(call.func, ast.Name) and call.func.id in sketch.functions:
+                self.built.update(kw.arg for kw in call.keywords if kw.arg)
+        # Builds.assigned, from the whole function (nested scopes too: a superset)
+        self.assigned: dict[str, list[ast.expr]] = {}
+        self.appended: set[str] = set()  # q += ...: a concatenation
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Assign):
+                for t in node.targets:
+                    if isinstance(t, ast.Name):
+                        self.assigned.setdefault(t.id, []).append(node.value)
+            elif isinstance(node, ast.AnnAssign) and node.value is not None and isinstance(node.target, ast.Name):
+                self.assigned.setdefault(node.target.id, []).append(node.value)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                if isinstance(node.op, ast.Add):
+                    self.appended.add(node.target.id)
+                else:
+                    self.assigned.setdefault(node.target.id, []).append(node.value)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("append", "extend", "insert"):
+                for name in _target_names(node.func.value):
+                    # libcst's call.args: positional (a star's value) and keyword values
+                    self.assigned.setdefault(name, []).extend(_unstar(a) for a in node.args)
+                    self.assigned[name].extend(kw.value for kw in node.keywords)
+        self.seen: set[str] = set()
+
+    def __call__(self, expr: ast.expr) -> bool:
+        # a taint test is true only through a name (see ll111.names_in)
+        if isinstance(expr, ast.JoinedStr):
+            return any(isinstance(v, ast.FormattedValue) and names_in(v.value) for v in expr.values)
+        if isinstance(expr, ast.BinOp):
+            if isinstance(expr.op, ast.Mod):
+                return _stringish(expr.left) and names_in(expr.right)
+            return isinstance(expr.op, ast.Add)
+        if isinstance(expr, ast.Call):
+            func = expr.func
+            if isinstance(func, ast.Attribute):
+                if func.attr in ("SQL", "Composed"):  # sql.SQL(f"..."): how(first argument)
+                    return any(self(_unstar(a)) for a in expr.args) or any(self(kw.value) for kw in expr.keywords)
+                if func.attr == "format":
+                    return True
+                if func.attr == "join":
+                    return _stringish(func.value)
+                if func.attr in _CASE_METHODS:
+                    return self(func.value)
+                return False
+            return isinstance(func, ast.Name) and func.id in self.sketch.functions  # a helper's result
+        if isinstance(expr, ast.Name):
+            name = expr.id
+            if name in self.built or name in self.appended:
+                return True
+            if name in self.seen:
+                return False  # its values are being looked at already
+            self.seen.add(name)
+            return any(self(value) for value in self.assigned.get(name, ()))
+        if isinstance(expr, (ast.List, ast.Tuple)):
+            return any(self(_unstar(el)) for el in expr.elts)
+        return False
+
+
+def _unstar(expr: ast.expr) -> ast.expr:
+    return expr.value if isinstance(expr, ast.Starred) else expr
+
+
+def _target_names(target: ast.expr) -> Iterator[str]:
+    """``ll111.target_names`` in ast."""
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for el in target.elts:
+            yield from _target_names(el)
+    elif isinstance(target, ast.Starred):
+        yield from _target_names(target.value)
+    elif isinstance(target, (ast.Subscript, ast.Attribute)):
+        base: ast.expr = target
+        while isinstance(base, (ast.Subscript, ast.Attribute)):
+            base = base.value
+        if isinstance(base, ast.Name):
+            yield base.id
 
 
 @register
@@ -165,6 +306,33 @@ check them against an allow-list, or compose them with `psycopg.sql.Identifier`.
             note="the table name comes from a fixed allow-list",
         ),
     )
+
+    def screen(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> bool:
+        # sound: check reports only calls sql_argument takes for SQL (over-approximated by
+        # _sql_arguments) whose SQL text Builds.how finds built from event data (_MayBuild:
+        # how with every taint test true), in functions a non-schedule handler reaches
+        # (reach_sinks). So a parameterised query with literal SQL text is ruled out.
+        imports = sketch.imports
+        found = [
+            (call, args)
+            for call in sketch.nodes(ast.Call)
+            # the cheap part of _sql_arguments first, inline
+            if (isinstance(call.func, ast.Attribute) and call.func.attr in _SQL_ATTRS)
+            or (isinstance(call.func, ast.Name) and call.func.id in imports)
+            if (args := _sql_arguments(sketch, call))
+        ]
+        if not found:
+            return False
+        args_of = {id(call): args for call, args in found}
+        builds: dict[int, _MayBuild] = {}
+        for call, fn in reach_sinks(sketch, handlers, [call for call, _ in found]):
+            may = builds.get(id(fn))
+            if may is None:
+                may = builds[id(fn)] = _MayBuild(sketch, fn)
+            may.seen.clear()
+            if any(may(arg) for arg in args_of[id(call)]):
+                return True
+        return False
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         for call, what, handler, path in sinks(ctx, sql_sink, sql_shape):

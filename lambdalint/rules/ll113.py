@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ast
+from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
-from lambdalint.code.context import EVENT_NAMES, CodeContext, Handler, decorator_names
+from lambdalint.code.context import EVENT_NAMES, CodeContext, Handler, HandlerLink, decorator_names
+from lambdalint.code.sketch import FunctionNode, Sketch
 from lambdalint.model import Finding, Severity
 from lambdalint.registry import CodeRule, Example, register
 
@@ -84,6 +86,40 @@ def strong_convention_evidence(ctx: CodeContext, handler: Handler) -> bool:
     return any(q.split(".")[0] in LAMBDA_IMPORTS for q in ctx.mod.imports.values())
 
 
+def _may_have_problem(fn: FunctionNode) -> bool:
+    """``problem(fn) is not None``, on the ``ast`` of the same def (exact: the same facts read
+    from the other parse tree)."""
+    if isinstance(fn, ast.AsyncFunctionDef):
+        return True
+    args = fn.args
+    if any(default is None for default in args.kw_defaults):
+        return True  # a keyword-only parameter without a default
+    positional = len(args.posonlyargs) + len(args.args)
+    if positional < 2 and args.vararg is None:
+        return True
+    return positional - len(args.defaults) > 2  # `defaults` belong to the last positionals
+
+
+def _may_be_judged(sketch: Sketch, link: HandlerLink, fn: FunctionNode) -> bool:
+    """Whether ``check`` may judge this handler's signature: a superset of its skips (the
+    convention evidence and the decorators), leaving out the ``name in assignments`` skip."""
+    if link.by_convention and link.name != "lambda_handler":
+        if link.name != "handler":
+            return False
+        first = [*fn.args.posonlyargs, *fn.args.args]
+        if not (first and first[0].arg in EVENT_NAMES) and not any(
+            q.split(".")[0] in LAMBDA_IMPORTS for quals in sketch.imports.values() for q in quals
+        ):
+            return False  # sketch.imports binds a superset of the module-level imports
+    for dec in fn.decorator_list:
+        expr = dec.func if isinstance(dec, ast.Call) else dec
+        # sketch.quals includes whatever qualname resolves the decorator to; none (not a name
+        # chain) makes check skip the handler too
+        if not any(q.rsplit(".", 1)[-1] in TRANSPARENT_DECORATORS for q in sketch.quals(expr)):
+            return False
+    return True
+
+
 @register
 class HandlerSignature(CodeRule):
     id = "LL113"
@@ -157,6 +193,15 @@ plain `def` handler and call `asyncio.run(main(event))` inside it.
             note="not Lambda code: a top-level `handler` without Lambda evidence",
         ),
     )
+
+    def screen(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> bool:
+        # every finding is a handler whose signature `problem` rejects and that check does not
+        # skip; both are read from the same def in the ast (a missing def: assume it may report)
+        for link in handlers:
+            fn = sketch.functions.get(link.name)
+            if fn is None or (_may_have_problem(fn) and _may_be_judged(sketch, link, fn)):
+                return True
+        return False
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         for handler in ctx.handlers:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import ast
 import fnmatch
-from collections.abc import Iterator
+import re
+import tokenize
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import libcst as cst
 
-from lambdalint.code.context import CodeContext, decorator_names, keyword
+from lambdalint.code.context import CodeContext, HandlerLink, decorator_names, keyword
 from lambdalint.code.module import PyModule, walk_code
+from lambdalint.code.sketch import Sketch, statements
 from lambdalint.model import Finding, Severity
 from lambdalint.registry import CodeRule, Example, register
 
@@ -236,6 +240,109 @@ class Analysis:
                     self.resets.add(name)
 
 
+# ---------------------------------------------------------------- screen (on the ast sketch)
+
+
+def _module_assignments(body: list[ast.stmt]) -> Iterator[tuple[str, ast.expr]]:
+    """Every ``name = value`` / ``name: T = value`` at module level, through if/try/with as
+    ``PyModule._index`` looks (every one, not only the last binding of a name)."""
+    for stmt in statements(body):
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    yield target.id, stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None and isinstance(stmt.target, ast.Name):
+            yield stmt.target.id, stmt.value
+
+
+def _may_be_container(sketch: Sketch, value: ast.expr) -> bool:
+    """A superset of ``container_kind(...) is not None`` (a bounded deque counts too)."""
+    if isinstance(value, (ast.List, ast.Dict, ast.Set)):
+        return True
+    return isinstance(value, ast.Call) and bool(sketch.quals(value.func) & CONTAINER_FACTORIES.keys())
+
+
+_SINGLE_STRING = re.compile(tokenize.String)
+
+
+class _Literals:
+    """Which ast constants libcst sees as one literal of the types the check treats as fixed
+    keys (an implicitly concatenated ``"a" "b"`` is one ast Constant but a libcst
+    ConcatenatedString; ``True`` is a Constant but a libcst Name)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lines: list[str] | None = None
+
+    def string(self, node: ast.Constant) -> bool:
+        if node.end_lineno != node.lineno or node.end_col_offset is None:
+            return False  # multi-line: may be concatenated; not fixed (over-approximates)
+        if self._lines is None:
+            self._lines = re.split(r"\r\n|\r|\n", self.text)  # as ast counts lines
+        if node.lineno > len(self._lines):
+            return False
+        try:  # ast offsets count utf-8 bytes
+            segment = self._lines[node.lineno - 1].encode()[node.col_offset : node.end_col_offset].decode()
+        except UnicodeError:
+            return False
+        return _SINGLE_STRING.fullmatch(segment) is not None
+
+    def simple(self, node: ast.expr, floats: bool) -> bool:
+        """A libcst SimpleString or Integer (or Float, with ``floats``)."""
+        if not isinstance(node, ast.Constant):
+            return False
+        value = node.value
+        if isinstance(value, (str, bytes)):
+            return self.string(node)
+        if isinstance(value, bool):
+            return False
+        return isinstance(value, int) or (floats and isinstance(value, float))
+
+
+def _fixed_keys_ast(lit: _Literals, method: str, call: ast.Call) -> bool:
+    """``_fixed_keys`` on the ast: True only where it is True on the libcst call."""
+    if method == "update":
+        if not call.args and call.keywords:
+            return all(k.arg is not None for k in call.keywords)  # `**kw` is no fixed key
+        if len(call.args) == 1 and not call.keywords and isinstance(call.args[0], ast.Dict):
+            d = call.args[0]
+            return all(k is not None and lit.simple(k, floats=False) for k in d.keys)  # None: `**x`
+    if method == "add" and len(call.args) == 1 and not call.keywords:
+        return lit.simple(call.args[0], floats=False)
+    return False
+
+
+def _may_mutate(sketch: Sketch, names: set[str], fns: Sequence[ast.AST]) -> bool:
+    """Whether these functions (nested code included) hold something ``Analysis`` may record as
+    a mutation of one of ``names``, ignoring what it exempts (shadowing locals, resets, guards,
+    lazy initialisation) except fixed keys, which are judged the same way here."""
+    lit = _Literals(sketch.text)
+    for fn in fns:
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                method, receiver = node.func.attr, node.func.value
+                if method not in GROW_METHODS:
+                    continue
+                if isinstance(receiver, ast.Call):
+                    inner = receiver.func  # CACHE.setdefault(k, []).append(v)
+                    base = inner.value if isinstance(inner, ast.Attribute) and inner.attr == "setdefault" else None
+                elif isinstance(receiver, ast.Subscript):
+                    base = receiver.value  # GROUPS[key].append(v)
+                else:
+                    base = receiver
+                    if _fixed_keys_ast(lit, method, node):
+                        continue
+                if isinstance(base, ast.Name) and base.id in names:
+                    return True
+            elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
+                # `X[key] = v`, `X[key] += v` (any store: a superset of Assign / AugAssign targets)
+                if isinstance(node.value, ast.Name) and node.value.id in names and not lit.simple(node.slice, floats=True):
+                    return True
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id in names:
+                return True  # `global X; X += ...`
+    return False
+
+
 @register
 class StateLeak(CodeRule):
     id = "LL114"
@@ -324,6 +431,20 @@ to `cache-names` under `[tool.lambdalint.LL114]`) or use `functools.lru_cache`.
             note="reset at the start of every invocation",
         ),
     )
+
+    def screen(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> bool:
+        # every finding is a growth of a module-level container check keeps (a name bound at
+        # module level to a list/dict/set display or a factory call, not cache-named), recorded
+        # by Analysis in a function ctx.reachable yields; sketch.reach is a superset of those
+        # functions, ast.walk of their nested code a superset of body_nodes, and _may_mutate
+        # a superset of Analysis.mutations (only exemptions it can tell exactly are applied)
+        patterns = [p.lower() for p in self.opts.get("cache-names", [])]
+        names = {
+            name
+            for name, value in _module_assignments(sketch.tree.body)
+            if _may_be_container(sketch, value) and not any(fnmatch.fnmatchcase(name.lower(), p) for p in patterns)
+        }
+        return bool(names) and _may_mutate(sketch, names, sketch.reach(link.name for link in handlers))
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         patterns = [p.lower() for p in self.opts.get("cache-names", [])]
