@@ -112,3 +112,62 @@ def test_screened_files_give_the_parsed_result(survey: Survey) -> None:
 @pytest.mark.parametrize("rule_id", SCREENED)
 def test_screen_rules_something_out(survey: Survey, rule_id: str) -> None:
     assert survey.ruled_out[rule_id] > 0, f"{rule_id}'s screen never says no where its textual pre-check says yes"
+
+
+def _stdlib_sample(count: int = 12) -> list[Path]:
+    """Modules of the standard library (real code no fixture was written for), a fixed spread."""
+    import sysconfig
+
+    lib = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(p for p in lib.glob("*.py") if 4_000 < p.stat().st_size < 40_000)
+    step = max(1, len(files) // count)
+    return files[::step][:count]
+
+
+# every top-level function is taken as a handler, under each of these links
+_LINKS = [None, (("api",), ("1.0",)), (("api", "sqs"), ("1.0",)), (("schedule",), ())]
+_TIGHT = {"LL102": {"max-statements": 6, "max-complexity": 3, "max-routes": 1}, "LL110": {"min-seconds": 1}}
+
+
+def test_screens_hide_nothing_in_the_standard_library() -> None:
+    """Differential check on code written by others: with every top-level function taken as a
+    handler (by convention and under API, API-and-queue and schedule links, with default and tight
+    options), a rule that reports something must not have been screened out."""
+    from lambdalint.code.analyze import CodeSettings
+    from lambdalint.code.context import CodeContext, Handler, HandlerLink, convention_handlers
+    from lambdalint.code.module import PyModule
+
+    code_rules = sorted(rid for rid, cls in all_rules().items() if issubclass(cls, CodeRule))
+    settings = [
+        CodeSettings(tuple((rid, 1, tuple(sorted(opts.get(rid, {}).items()))) for rid in code_rules)).instantiate()
+        for opts in ({}, _TIGHT)
+    ]
+    hidden, fired = [], 0
+    for path in _stdlib_sample():
+        data = path.read_bytes()
+        early = _ast_parse(data)
+        if early is None:
+            continue
+        mod = PyModule.parse(path, data)
+        sketch = Sketch(*early)
+        for kinds in _LINKS:
+            if kinds is None:
+                links = [HandlerLink(name) for name in convention_handlers(mod)]
+            else:
+                links = [HandlerLink(name, ("Fn",), *kinds) for name in mod.functions]
+            handlers = [Handler(mod.functions[link.name], link) for link in links]
+            if not handlers:
+                continue
+            for rules in settings:
+                for rule, severity in rules:
+                    if not rule.wants(mod.text, path.name):
+                        continue
+                    ctx = CodeContext(mod, path.name, handlers, rule.id, severity, rule.opts)
+                    lines = [f.location.line for f in rule.check(ctx)]
+                    if not lines:
+                        continue
+                    fired += 1
+                    if not rule.screen(sketch, links):
+                        hidden.append(f"{path.name} {rule.id} {kinds} {rule.opts}: screened out, reports at lines {lines[:5]}")
+    assert fired > 20, "the sample makes too few rules fire to prove anything"
+    assert not hidden, "\n".join(hidden)
