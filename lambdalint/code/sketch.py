@@ -12,7 +12,8 @@ broad ``except``, a function long enough to be reported...), over-approximates w
 cannot tell cheaply (every import binding of a name is a candidate, every function of the
 module may be reached), and a rule without a screen always says "could".
 ``tests/test_screens.py`` checks on every fixture and example that screening changes no
-finding.
+finding, and on standard-library modules (every top-level function taken as a handler) that
+no rule that reports was screened out.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ class Sketch:
                     self.imports[alias.asname or alias.name].add(f"{imp.module}.{alias.name}")  # type: ignore[attr-defined]
 
     def nodes(self, kind: type[N]) -> list[N]:
-        """Every node of exactly this type, anywhere in the module."""
+        """Every node of exactly this type, anywhere in the module (expression contexts such
+        as ``ast.Load`` are not indexed)."""
         return self._by_type.get(kind, [])  # type: ignore[return-value]
 
     def quals(self, expr: ast.expr) -> set[str]:
