@@ -86,17 +86,6 @@ class Sketch:
         wanted = set(wanted)
         return any(self.quals(call.func) & wanted for call in self.nodes(ast.Call))
 
-    def called_attrs(self) -> set[str]:
-        """Last names of every called name chain (``s3.put_object(...)`` -> ``put_object``)."""
-        out = set()
-        for call in self.nodes(ast.Call):
-            func = call.func
-            if isinstance(func, ast.Attribute):
-                out.add(func.attr)
-            elif isinstance(func, ast.Name):
-                out.add(func.id)
-        return out
-
     def body_nodes(self, fn: FunctionNode) -> list[ast.AST]:
         """``body_nodes(fn.body)``, computed once per function and shared by the screens."""
         nodes = self._bodies.get(id(fn))
