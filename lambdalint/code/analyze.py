@@ -107,7 +107,9 @@ def _analyze(job: FileJob, settings: CodeSettings, data: bytes, result: FileResu
                 _collect_facts(result, data)
             return result
     early = _ast_parse(data)
+    screened = False  # the rules left by the screens passed `wants` already
     if early is not None and SCREENS:
+        screened = True
         rules = _screen(job, rules, early, result)
         if not rules:
             return result
@@ -137,7 +139,7 @@ def _analyze(job: FileJob, settings: CodeSettings, data: bytes, result: FileResu
     for rule, severity in rules:
         if rule.handlers_only and not handlers:
             continue
-        if not rule.wants(mod.text, job.rel):
+        if not screened and not rule.wants(mod.text, job.rel):
             continue
         ctx = CodeContext(mod, job.rel, handlers, rule.id, severity, rule.opts, settings.fixes)
         for finding in rule.check(ctx):
