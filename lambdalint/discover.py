@@ -7,6 +7,7 @@ outside the tree); file symlinks only when they point inside the tree.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -91,25 +92,41 @@ class Discovered:
 
 
 def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
-    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
+    return pathspec.GitIgnoreSpec.from_lines(_pattern, list(patterns))
+
+
+@functools.lru_cache(maxsize=8192)
+def _pattern(line: str) -> pathspec.Pattern:
+    """GitIgnoreSpec's own pattern for one line, compiled once per run: the same lines
+    (``*.pyc``, ``node_modules/``...) recur in almost every .gitignore of a repository."""
+    global _PATTERN_TYPE
+    if _PATTERN_TYPE is None:
+        _PATTERN_TYPE = type(pathspec.GitIgnoreSpec.from_lines(["x"]).patterns[0])
+    return _PATTERN_TYPE(line)
+
+
+_PATTERN_TYPE: type[pathspec.Pattern] | None = None  # (not public in pathspec: found from a spec)
 
 
 _DIR_GROUP = "(?P<ps_d>"
 _BACKREF = re.compile(r"\\[1-9]|\(\?P=")  # backreferences: not safe to combine
 
 
-def positive_regexes(spec: pathspec.PathSpec) -> list[str] | None:
+def positive_regexes(spec: pathspec.PathSpec, negations: bool = False) -> list[str] | None:
     """The regexes of the spec's patterns, ready to be joined into one alternation, or None
-    when a pattern is a negation or cannot be combined safely (then use ``match_file``).
+    when a pattern cannot be combined safely (then use ``match_file``), or is a negation and
+    ``negations`` is false.
 
     A spec whose patterns all include matches a path exactly when one of its patterns'
-    regexes does: ``GitIgnoreSpec`` priorities only matter with negations."""
+    regexes does: ``GitIgnoreSpec`` priorities only matter with negations. With
+    ``negations``, the alternation of every pattern, positive or not, tells whether any
+    pattern matches a path at all: when none does, the spec does not match it either."""
     texts: list[str] = []
     for pattern in spec.patterns:
         if pattern.include is None:
             continue
         regex = getattr(pattern, "regex", None)
-        if pattern.include is not True or not isinstance(regex, re.Pattern) or regex.flags & ~re.UNICODE:
+        if (pattern.include is not True and not negations) or not isinstance(regex, re.Pattern) or regex.flags & ~re.UNICODE:
             return None
         text = regex.pattern
         if not isinstance(text, str) or set(regex.groupindex) - {"ps_d"} or _BACKREF.search(text):
@@ -119,29 +136,43 @@ def positive_regexes(spec: pathspec.PathSpec) -> list[str] | None:
 
 
 class Matcher:
-    """``spec.match_file`` for normalised relative paths, as one compiled regex when the spec
-    has only positive patterns (see :func:`positive_regexes`); otherwise the spec itself."""
+    """``spec.match_file`` for normalised relative paths. When the spec has only positive
+    patterns it is one compiled regex (see :func:`positive_regexes`); with negations, one
+    regex of all its patterns first rules out the paths no pattern matches (most of them),
+    and ``match_file`` decides the rest. The regex is compiled only once the spec has been
+    asked about a few paths (most .gitignore files of a monorepo's samples govern a handful)."""
+
+    COMPILE_AFTER = 64
 
     def __init__(self, spec: pathspec.PathSpec) -> None:
         self.spec = spec
-        self.regex: re.Pattern[str] | None = None
-        self.empty = False
-        texts = positive_regexes(spec)
-        if texts is None:
-            return
-        if not texts:
-            self.empty = True
-            return
+        self.regex: re.Pattern[str] | None = None  # matches exactly the paths the spec does
+        self.any_pattern: re.Pattern[str] | None = None  # matches whenever some pattern does
+        self.empty = not any(p.include is not None for p in spec.patterns)
+        self.calls = 0
+
+    def _compile(self) -> None:
+        texts = positive_regexes(self.spec)
         try:
-            self.regex = re.compile("|".join(texts))
+            if texts is not None:
+                self.regex = re.compile("|".join(texts))
+            else:
+                every = positive_regexes(self.spec, negations=True)
+                if every:
+                    self.any_pattern = re.compile("|".join(every))
         except re.error:
-            self.regex = None
+            pass
 
     def match(self, rel: str) -> bool:
         if self.empty:
             return False
+        self.calls += 1
+        if self.calls == self.COMPILE_AFTER:
+            self._compile()
         if self.regex is not None:
             return self.regex.search(rel) is not None
+        if self.any_pattern is not None and self.any_pattern.search(rel) is None:
+            return False
         return self.spec.match_file(rel)
 
 
@@ -163,6 +194,7 @@ class Walker:
         self.respect_gitignore = respect_gitignore
         self.out = Discovered()
         self._tf_dirs: set[Path] = set()
+        self._matchers: dict[str, Matcher] = {}  # .gitignore text -> its matcher
 
     # -- ignore handling ------------------------------------------------------------
 
@@ -192,7 +224,11 @@ class Walker:
                 text = fh.read()
         except OSError:
             return None
-        return Matcher(_spec(text.splitlines()))
+        # project templates copy the same .gitignore into every sample: compile each text once
+        matcher = self._matchers.get(text)
+        if matcher is None:
+            matcher = self._matchers[text] = Matcher(_spec(text.splitlines()))
+        return matcher
 
     @staticmethod
     def _ignored(path: str, is_dir: bool, specs: Specs) -> bool:

@@ -106,3 +106,54 @@ def test_spaces_and_non_ascii_names(tmp_path: Path) -> None:
     write(tmp_path, "my project/srç/ämter.py")
     d = discover([tmp_path], DEFAULT_EXCLUDE, True, tmp_path)
     assert names(d.python, tmp_path) == ["my project/srç/ämter.py"]
+
+
+GITIGNORES = [
+    ["build/", "*.gen.py", "/top.py"],
+    ["*.py", "!keep.py", "!src/**/ok_*.py"],
+    ["node_modules", "!node_modules/kept/", "**/cache/**", "!cache/"],
+    ["bin/", "obj/", "!bin/Debug/", "*.log", "!important.log", "[Tt]emp*/", "a/**/b", "\\!literal"],
+    ["# comment", "", "/dist", "!/dist/keep/", "*.egg-info/", "docs/*.md", "!docs/README.md"],
+    ["!negation-only.py"],
+]
+PATHS = [
+    "build/", "build/app.py", "src/build/x.py", "x.gen.py", "src/a.gen.py", "top.py", "src/top.py",
+    "keep.py", "src/keep.py", "src/a/ok_1.py", "src/a/no.py", "node_modules/", "node_modules/kept/",
+    "node_modules/kept/a.py", "node_modules/other/b.py", "a/cache/x", "cache/", "cache/y",
+    "bin/", "bin/Debug/", "bin/Debug/x.dll", "obj/a", "x.log", "important.log", "logs/important.log",
+    "Temp1/", "temp2/a.py", "a/b", "a/x/y/b", "a/x/b/c", "!literal", "dist/", "dist/keep/", "dist/keep/a",
+    "dist/other", "pkg.egg-info/", "docs/a.md", "docs/README.md", "docs/sub/a.md", "negation-only.py",
+    "plain.py", "src/", "src/lib/mod.py",
+]
+
+
+@pytest.mark.parametrize("lines", GITIGNORES, ids=range(len(GITIGNORES)))
+def test_matcher_agrees_with_pathspec(lines: list[str]) -> None:
+    """The combined regexes (and, with negations, the any-pattern pre-check) answer exactly
+    what pathspec's GitIgnoreSpec answers, before and after they are compiled."""
+    import pathspec
+
+    from lambdalint.discover import Matcher, _spec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)  # pathspec's own, as reference
+    matcher = Matcher(_spec(lines))  # with lambdalint's shared pattern objects
+    assert len(PATHS) > 2 * Matcher.COMPILE_AFTER  # both before and after the regex is compiled
+    for rel in PATHS:
+        assert matcher.match(rel) == spec.match_file(rel), (lines, rel)
+    negations = any(line.startswith("!") for line in lines)
+    assert (matcher.regex is None) == negations
+    assert (matcher.any_pattern is not None) == negations
+
+
+def test_gitignore_with_negations_and_shared_texts(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    ignore = "*.gen.py\n!keep.gen.py\nbuild/\n"
+    write(tmp_path, "a/.gitignore", ignore)
+    write(tmp_path, "b/.gitignore", ignore)
+    for folder in ("a", "b"):
+        write(tmp_path, f"{folder}/x.gen.py")
+        write(tmp_path, f"{folder}/keep.gen.py")
+        write(tmp_path, f"{folder}/build/y.py")
+        write(tmp_path, f"{folder}/app.py")
+    d = discover([tmp_path], DEFAULT_EXCLUDE, True, tmp_path)
+    assert names(d.python, tmp_path) == ["a/app.py", "a/keep.gen.py", "b/app.py", "b/keep.gen.py"]

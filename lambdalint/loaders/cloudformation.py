@@ -209,10 +209,10 @@ def load(path: Path, data: bytes, project: Project) -> None:
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         project.findings.append(parse_error(path, f"template is not valid UTF-8: byte 0x{data[exc.start]:02x}", line, col))
         return
-    from cfnlint.decode import decode_str  # heavy import: only when a template exists
+    from lambdalint.loaders import cfn_decoder  # only when a template exists
 
     try:
-        template, matches = decode_str(text)
+        template, matches = cfn_decoder.load().decode_str(text)
     except RecursionError:
         project.findings.append(parse_error(path, "template is nested too deeply to parse"))
         return

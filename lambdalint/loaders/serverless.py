@@ -306,7 +306,10 @@ def load(path: Path, data: bytes, project: Project) -> None:
         )
         return
     project.texts[path] = text
-    from cfnlint.decode import cfn_yaml  # heavy import: only when a serverless file exists
+    from lambdalint.loaders import cfn_decoder  # only when a serverless file exists
+
+    cfn_decoder.load()
+    from cfnlint.decode import cfn_yaml
 
     try:
         doc = cfn_yaml.loads(text, str(path))

@@ -1,0 +1,109 @@
+"""cfn-lint's template decoder (YAML and JSON with line marks), imported without its rule engine.
+
+``import cfnlint.decode`` first runs the ``cfnlint`` package's ``__init__``, which imports the
+whole linter: its rules, template graph and condition solver (networkx, sympy, jsonschema...).
+That takes about 0.8 s, in every process that loads a template: more than decoding a hundred
+templates. The decoder itself needs only ``cfnlint.match``, the ``cfnlint.decode`` modules
+and two names from ``cfnlint.rules`` (``Match``, and the ``ParseError`` rule its error
+matches name).
+
+:func:`load` imports those modules for real, from cfn-lint's own files, while a light
+``cfnlint`` package (whose ``__init__`` runs only when something asks it for a name it does
+not have yet) and a stand-in for those two ``cfnlint.rules`` names are in ``sys.modules``.
+The stand-ins are removed afterwards, so a later ``import cfnlint.rules`` (cfn-lint's decoder
+does that itself when it reports a YAML syntax error) gets the real modules. If anything in
+that goes differently than expected (another cfn-lint version), everything it imported is
+forgotten and cfn-lint is imported the ordinary way.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from types import ModuleType
+from typing import Any
+
+DECODER = "cfnlint.decode.decode"
+
+
+class _ParseError:
+    """Stand-in for ``cfnlint.rules.errors.ParseError`` in the matches of decoding errors
+    (lambdalint reads only their message and position)."""
+
+    id = "E0000"
+    shortdesc = "Parsing error found when parsing the template"
+    description = "Checks for JSON/YAML formatting errors in your template"
+
+    def __str__(self) -> str:
+        return f"{self.id}: {self.shortdesc}"
+
+
+class _Package(ModuleType):
+    """The ``cfnlint`` package before its ``__init__`` has run: it runs it on the first
+    request for a name that is neither one of its attributes nor a loaded submodule
+    (``cfnlint.lint``...)."""
+
+    def __getattr__(self, name: str) -> Any:
+        submodule = sys.modules.get(f"cfnlint.{name}")
+        if submodule is not None:  # being imported (``import cfnlint.x.y as z`` asks for it)
+            return submodule
+        if name.startswith("__") or self.__dict__.get("_lambdalint_initialised"):
+            raise AttributeError(f"module 'cfnlint' has no attribute {name!r}")
+        self.__dict__["_lambdalint_initialised"] = True
+        spec = self.__spec__
+        assert spec is not None and spec.loader is not None
+        spec.loader.exec_module(self)
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            raise AttributeError(f"module 'cfnlint' has no attribute {name!r}") from None
+
+
+def load() -> ModuleType:
+    """``cfnlint.decode.decode`` (with ``decode_str``); ``cfnlint.decode.cfn_yaml`` and
+    ``cfnlint.decode.node`` are then imported too."""
+    module = sys.modules.get(DECODER)
+    if module is None:
+        module = _load_light() or importlib.import_module(DECODER)
+    return module
+
+
+def _load_light() -> ModuleType | None:
+    if "cfnlint" in sys.modules:
+        return None  # cfn-lint is imported already: use it as it is
+    spec = importlib.util.find_spec("cfnlint")
+    if spec is None or spec.loader is None or not spec.submodule_search_locations:
+        return None
+    base = list(spec.submodule_search_locations)
+    package = _Package("cfnlint")
+    package.__spec__ = spec
+    package.__loader__ = spec.loader
+    package.__file__ = spec.origin
+    package.__path__ = base
+    package.__package__ = "cfnlint"
+    rules = ModuleType("cfnlint.rules")
+    rules.__path__ = [f"{b}/rules" for b in base]
+    errors = ModuleType("cfnlint.rules.errors")
+    errors.__path__ = [f"{b}/rules/errors" for b in base]
+    stand_ins = {"cfnlint.rules": rules, "cfnlint.rules.errors": errors}
+    before = set(sys.modules)
+    sys.modules["cfnlint"] = package
+    sys.modules.update(stand_ins)
+    try:
+        rules.Match = importlib.import_module("cfnlint.match").Match  # type: ignore[attr-defined]
+        errors.ParseError = _ParseError  # type: ignore[attr-defined]
+        module = importlib.import_module(DECODER)
+        for name in ("decode_str", "cfn_yaml", "cfn_json"):
+            if not hasattr(module, name):
+                raise ImportError(f"{DECODER} has no {name}")
+        importlib.import_module("cfnlint.decode.node")
+    except Exception:  # an unexpected cfn-lint layout: forget this attempt entirely
+        for name in set(sys.modules) - before:
+            del sys.modules[name]
+        return None
+    finally:
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+    return module
