@@ -11,9 +11,10 @@ import functools
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pathspec
 
@@ -101,11 +102,11 @@ def _pattern(line: str) -> pathspec.Pattern:
     (``*.pyc``, ``node_modules/``...) recur in almost every .gitignore of a repository."""
     global _PATTERN_TYPE
     if _PATTERN_TYPE is None:
-        _PATTERN_TYPE = type(pathspec.GitIgnoreSpec.from_lines(["x"]).patterns[0])
+        _PATTERN_TYPE = cast(Callable[[str], pathspec.Pattern], type(pathspec.GitIgnoreSpec.from_lines(["x"]).patterns[0]))
     return _PATTERN_TYPE(line)
 
 
-_PATTERN_TYPE: type[pathspec.Pattern] | None = None  # (not public in pathspec: found from a spec)
+_PATTERN_TYPE: Callable[[str], pathspec.Pattern] | None = None  # (not public in pathspec: found from a spec)
 
 
 _DIR_GROUP = "(?P<ps_d>"

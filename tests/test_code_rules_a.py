@@ -190,6 +190,23 @@ def test_ll105_token_formats_and_values() -> None:
         assert not rule.plausible_value(v), v
 
 
+def test_ll105_text_hint_on_ascii_text_matches_the_case_insensitive_one() -> None:
+    """The pre-check on lower-cased ASCII text finds exactly what ``re.IGNORECASE`` finds."""
+    rule = HardcodedSecret()
+    assert rule.ascii_text_hint is not None
+    texts = [
+        "db_password = 'x'", "DB_PASSWORD='x'", "Api-Key: \"x\"", "apikey = B'x'", "ACCESS_KEY = Rb'x'",
+        "token\n= 'x'", "MasterKey = f'x'", "secret = os.environ['S']", "signing_key: str = u'x'",
+        "password" + " " * 70 + "= 'x'", "PassPhrase ==  'x'", "x = 1", "credential = {'a': 1}",
+    ]
+    for text in texts:
+        assert text.isascii()
+        assert rule.has_text_hint(text) == bool(rule.text_hint.search(text)), text
+    assert rule.has_text_hint("clé = 1; PASSWORD = 'x'")  # not ASCII: the case-insensitive regex
+    odd = HardcodedSecret({"secret-names": ["clé"]})  # a name that is not ASCII: always the regex
+    assert odd.ascii_text_hint is None and odd.has_text_hint("CLÉ = 'x'") and not odd.has_text_hint("CLE = 'x'")
+
+
 def test_ll105_imports_detect_secrets_only_for_candidates(tmp_path: Path) -> None:
     """detect-secrets (~0.1 s to import) is loaded only when a literal looks like a token."""
     code = textwrap.dedent(

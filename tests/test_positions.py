@@ -63,3 +63,18 @@ def test_a_def_is_reported_at_its_name_also_after_the_fallback() -> None:
     fn = mod.functions["handler"]
     pos = mod.position(fn)
     assert (pos.start.line, pos.start.column, pos.end.line, pos.end.column) == (1, 0, 1, 11)
+
+
+@pytest.mark.parametrize("name", sorted(SOURCES))
+def test_parse_without_node_validation_builds_the_same_tree(name: str) -> None:
+    """Source CPython accepts is parsed with libcst's per-node validation off: the tree is
+    the same, and validation is back in place afterwards, also when the parse fails."""
+    data = SOURCES[name].encode()
+    plain = PyModule.parse(Path("app.py"), data)
+    fast = PyModule.parse(Path("app.py"), data, compiled=True)
+    assert fast.module.deep_equals(plain.module)
+    assert fast.module.code == plain.module.code == SOURCES[name]
+    with pytest.raises(M.ParseFailure):
+        PyModule.parse(Path("bad.py"), b"def f(:\n", compiled=True)
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")

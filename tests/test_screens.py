@@ -171,3 +171,20 @@ def test_screens_hide_nothing_in_the_standard_library() -> None:
                         hidden.append(f"{path.name} {rule.id} {kinds} {rule.opts}: screened out, reports at lines {lines[:5]}")
     assert fired > 20, "the sample makes too few rules fire to prove anything"
     assert not hidden, "\n".join(hidden)
+
+
+def test_sketch_segment_is_ast_get_source_segment() -> None:
+    import ast
+
+    text = 'a = "é"  ;  b = "x" \\\n  + "y"\r\nc = f("ü", \'k\')\rd = {"batchItemFailures": []}\n\x0ce = 1\n'
+    sketch = Sketch(text, ast.parse(text))
+    seen = 0
+    for node in ast.walk(sketch.tree):
+        if isinstance(node, ast.expr):
+            expected = ast.get_source_segment(text, node)
+            if node.lineno == node.end_lineno:
+                assert sketch.segment(node) == expected
+                seen += 1
+            else:
+                assert sketch.segment(node) is None
+    assert seen > 10

@@ -114,7 +114,7 @@ def _analyze(job: FileJob, settings: CodeSettings, data: bytes, result: FileResu
         if not rules:
             return result
     try:
-        mod = PyModule.parse(job.path, data)
+        mod = PyModule.parse(job.path, data, compiled=early is not None)
     except TooLarge as exc:
         result.note = f"{job.path}: skipped, too large to be hand-written code ({exc})"
         return result

@@ -114,16 +114,21 @@ def _check_chain(chunk: str, line: int) -> None:
         raise ParseFailure(f"expression with more than {MAX_CHAIN} operators: not analysed", line)
 
 
-def parse_source(data: bytes) -> tuple[cst.Module, str, str]:
+def parse_source(data: bytes, compiled: bool = False) -> tuple[cst.Module, str, str]:
+    """libcst's tree, the text and its encoding. ``compiled``: the caller has checked that
+    the file is within the limits below and that CPython's own parser accepts it (it parsed
+    it with ``ast``); then the nesting check is not repeated, and the nodes libcst builds are
+    not validated one by one (see :func:`_parse_compiled`)."""
     if len(data) > MAX_BYTES:
         raise TooLarge(f"{len(data) // 1024} KiB")
     if b"\x00" in data:
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
         raise ParseFailure("file contains null bytes (binary, not Python source)", line)
     text, encoding = decode_source(data)
-    check_complexity(text)
+    if not compiled:
+        check_complexity(text)
     try:
-        module = cst.parse_module(text)
+        module = _parse_compiled(text) if compiled else cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         raise _syntax_error(text, exc) from None
     except RecursionError:
@@ -131,6 +136,25 @@ def parse_source(data: bytes) -> tuple[cst.Module, str, str]:
     except (ValueError, SyntaxError) as exc:
         raise ParseFailure(f"could not be parsed: {exc}") from None
     return module, text, encoding
+
+
+def _skip_validation(self: cst.CSTNode) -> None:
+    pass
+
+
+def _parse_compiled(text: str) -> cst.Module:
+    """``cst.parse_module`` without the validation every node runs when it is built
+    (``CSTNode.__post_init__``), about a seventh of the parse (libcst's own comment there
+    suggests moving it out of parsing). It guards trees built by hand; the parser's tree of
+    source that CPython accepts passes it by construction. lambdalint parses in one thread,
+    and the check is back in place as soon as the parse returns."""
+    base = cst.CSTNode
+    validate = base.__dict__["__post_init__"]
+    base.__post_init__ = _skip_validation  # type: ignore[method-assign]
+    try:
+        return cst.parse_module(text)
+    finally:
+        base.__post_init__ = validate  # type: ignore[method-assign]
 
 
 def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> ParseFailure:
@@ -181,9 +205,10 @@ class PyModule:
     _body_nodes: dict[cst.FunctionDef, list[cst.CSTNode]] = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, path: Path, data: bytes) -> PyModule:
+    def parse(cls, path: Path, data: bytes, compiled: bool = False) -> PyModule:
+        """``compiled``: see :func:`parse_source`."""
         forget_walks()
-        module, text, encoding = parse_source(data)
+        module, text, encoding = parse_source(data, compiled)
         index_module(module)
         self = cls(path=path, text=text, module=module, encoding=encoding)
         self._index(module)

@@ -19,6 +19,7 @@ no rule that reports was screened out.
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
@@ -26,6 +27,7 @@ from typing import TypeVar
 from lambdalint.code.context import CONTEXT_NAMES, CONVENTION_NAMES, EVENT_NAMES, HandlerLink
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 N = TypeVar("N", bound=ast.AST)
 
 
@@ -36,6 +38,7 @@ class Sketch:
         self.text = text
         self.tree = tree
         self._bodies: dict[int, list[ast.AST]] = {}
+        self._lines: list[str] | None = None
         self._by_type = by_type = _index(tree)
         # the module's top-level functions, found as PyModule finds them (through if/try/with)
         self.functions: dict[str, FunctionNode] = {}
@@ -58,6 +61,18 @@ class Sketch:
             for alias in imp.names:  # type: ignore[attr-defined]
                 if alias.name != "*":
                     self.imports[alias.asname or alias.name].add(f"{imp.module}.{alias.name}")  # type: ignore[attr-defined]
+
+    def segment(self, node: ast.expr) -> str | None:
+        """``ast.get_source_segment`` for a node on one line, without splitting the whole
+        text on every call (None for a node that spans lines)."""
+        if node.end_lineno != node.lineno or node.end_col_offset is None:
+            return None
+        if self._lines is None:
+            self._lines = _LINE.findall(self.text)  # ast's own line breaks: \r\n, \r, \n
+        if not 0 < node.lineno <= len(self._lines):
+            return None
+        line = self._lines[node.lineno - 1].encode()  # the offsets count UTF-8 bytes
+        return line[node.col_offset : node.end_col_offset].decode(errors="replace")
 
     def nodes(self, kind: type[N]) -> list[N]:
         """Every node of exactly this type, anywhere in the module (expression contexts such

@@ -65,20 +65,21 @@ def _ast_is_broad(h: ast.ExceptHandler) -> bool:
     return any((t.attr if isinstance(t, ast.Attribute) else t.id if isinstance(t, ast.Name) else None) in BROAD for t in types)
 
 
-def _plain_literal(text: str, node: ast.Constant, value: str) -> bool:
+def _plain_literal(sketch: Sketch, node: ast.Constant, value: str) -> bool:
     """Is this string constant one plain literal token (a libcst ``SimpleString``), not
-    implicitly concatenated pieces or a piece of an f-string?"""
-    seg = ast.get_source_segment(text, node)
+    implicitly concatenated pieces or a piece of an f-string? (The keys have no line break,
+    so a plain literal of one is on one line.)"""
+    seg = sketch.segment(node)
     if not seg:
         return False
     return seg.lstrip("rRuU") in (f'"{value}"', f"'{value}'", f'"""{value}"""', f"'''{value}'''")
 
 
-def _reports_batch_failures(text: str, nodes: list[ast.AST]) -> bool:
+def _reports_batch_failures(sketch: Sketch, nodes: list[ast.AST]) -> bool:
     """``find``'s first test: a ``"batchItemFailures"``/``"itemIdentifier"`` literal in the body."""
     inside_fstrings = {id(v) for n in nodes if isinstance(n, ast.JoinedStr) for v in n.values}
     return any(
-        isinstance(n, ast.Constant) and n.value in BATCH_KEYS and id(n) not in inside_fstrings and _plain_literal(text, n, n.value)
+        isinstance(n, ast.Constant) and n.value in BATCH_KEYS and id(n) not in inside_fstrings and _plain_literal(sketch, n, n.value)
         for n in nodes
     )
 
@@ -127,7 +128,7 @@ def _handles(h: ast.ExceptHandler) -> bool:
 def _may_swallow(sketch: Sketch, fn: FunctionNode) -> bool:
     nodes = sketch.body_nodes(fn)
     broad = [n for n in nodes if isinstance(n, ast.ExceptHandler) and _ast_is_broad(n)]
-    if not broad or _reports_batch_failures(sketch.text, nodes):
+    if not broad or _reports_batch_failures(sketch, nodes):
         return False
     return not all(_handles(h) for h in broad)
 
