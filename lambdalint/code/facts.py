@@ -129,6 +129,7 @@ class _Scope:
     key: str
     nodes: list[ast.AST] = field(default_factory=list)  # statements that run in this scope
     cls: str | None = None
+    refs: set[str] = field(default_factory=set)  # names and chains used (filled by the scan)
     _flat: list[ast.AST] | None = None
 
     def flat(self) -> list[ast.AST]:
@@ -190,7 +191,7 @@ class _Collector:
             self._bind(binding_node, top=False)
         for scope in self.scopes.values():
             self._scan_scope(scope)
-        refs = tuple((key, tuple(sorted(self._refs(scope)))) for key, scope in self.scopes.items())
+        refs = tuple((key, tuple(sorted(scope.refs))) for key, scope in self.scopes.items())
         return CodeFacts(
             names=frozenset(self.names),
             dynamic_names=self.dynamic,
@@ -342,15 +343,31 @@ class _Collector:
     # -- per scope ------------------------------------------------------------------
 
     def _scan_scope(self, scope: _Scope) -> None:
-        """One pass over the scope's nodes for the membership tests, environment writes and
-        key checks; then the S3 / SQS / SNS writes (which need the scope's assignments) and
+        """One pass over the scope's nodes for the names it uses, the membership tests,
+        environment writes and key checks; then the S3 / SQS / SNS writes (which need the scope's assignments) and
         the environment reads (which need every tested name of the scope)."""
         tested: set[str] = set()
         env = self.may_touch_env
         dotenv = self.may_load_dotenv
         has_read = False
         write_calls: list[ast.Call] = []
+        refs = scope.refs
+        heads = {*self.bindings, *self.classes, "self", "cls"}  # complete before any scope is scanned
+        Name, Attribute, Load = ast.Name, ast.Attribute, ast.Load
         for node in scope.flat():
+            tp = type(node)
+            # the names and chains the scope uses (its edges in the call graph)
+            if tp is Name:
+                if type(node.ctx) is Load:  # type: ignore[attr-defined]
+                    refs.add(node.id)  # type: ignore[attr-defined]
+                continue
+            if tp is Attribute:
+                if type(node.ctx) is Load:  # type: ignore[attr-defined]
+                    refs.add("." + node.attr)  # type: ignore[attr-defined]  # a method called on some instance: `repo.save()`
+                    chain = _chain(node)  # type: ignore[arg-type]
+                    if chain and chain.split(".")[0] in heads:
+                        refs.add(chain)
+                continue
             if isinstance(node, ast.Call):
                 if env:
                     read = self.env_read(node)
@@ -441,18 +458,6 @@ class _Collector:
             kids = _children(node)
             kids.reverse()
             stack.extend((kid, in_try) for kid in kids)
-
-    def _refs(self, scope: _Scope) -> set[str]:
-        out: set[str] = set()
-        for node in scope.flat():
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                out.add(node.id)
-            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
-                out.add("." + node.attr)  # a method called on some instance: `repo.save()`
-                chain = _chain(node)
-                if chain and chain.split(".")[0] in (*self.bindings, *self.classes, "self", "cls"):
-                    out.add(chain)
-        return out
 
     def _assignments(self, scope: _Scope) -> dict[str, list[ast.expr]]:
         out: dict[str, list[ast.expr]] = {}
