@@ -387,6 +387,7 @@ def _load_all(
     so that is the cache key. Results are merged in discovery order."""
     loaded: list[Project | None] = [None] * len(units)
     todo: list[tuple[int, LoadUnit]] = []
+    sizes: dict[int, int] = {}  # bytes of each unit to load
     for i, (kind, path) in enumerate(units):
         try:
             if kind == "tf":
@@ -406,6 +407,7 @@ def _load_all(
             loaded[i] = hit
         else:
             todo.append((i, (kind, path, key, data)))
+            sizes[i] = len(data) + sum(len(b) for _, b in parts)
     workers = opts.jobs if opts.jobs is not None else (os.cpu_count() or 1)
     results: list[Project] | None = None
     if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
@@ -413,8 +415,11 @@ def _load_all(
             import multiprocessing
 
             ctx = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+            # largest first (a Terraform folder counts all its files), for the same reason as
+            # in _analyze_all; results are merged in discovery order below
+            todo.sort(key=lambda t: -sizes[t[0]])
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                chunk = max(1, min(16, len(todo) // (workers * 8)))
+                chunk = max(1, min(8, len(todo) // (workers * 8)))
                 results = list(pool.map(_load_one, [(project.root, u) for _, u in todo], chunksize=chunk))
         except BrokenProcessPool:
             results = None  # finish in this process
@@ -571,8 +576,11 @@ def _analyze_all(
             import multiprocessing
 
             ctx = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+            # largest files first, in small chunks: the last chunks are then short, and no
+            # worker is left with a long file while the other one is idle
+            todo.sort(key=lambda t: -len(t[2] or b""))
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                chunk = max(1, min(32, len(todo) // (workers * 8)))
+                chunk = max(1, min(8, len(todo) // (workers * 8)))
                 for (done_job, done_key, _), res in zip(
                     todo, pool.map(_analyze_job, [(j, settings, d) for j, _, d in todo], chunksize=chunk), strict=True
                 ):
