@@ -142,7 +142,7 @@ def _apply_cli(config: Config, opts: dict[str, Any]) -> None:
 
 
 def _check(**opts: Any) -> int:
-    from lambdalint.engine import RunOptions, run
+    from lambdalint.engine import RunOptions, run, tune_gc
     from lambdalint.report import ReportContext, render, want_color
 
     paths: list[Path] = list(opts["paths"]) or [Path(".")]
@@ -153,6 +153,7 @@ def _check(**opts: Any) -> int:
     config = load_config(opts["config_path"], paths[0])
     _apply_cli(config, opts)
 
+    tune_gc()  # this process is lambdalint's own (the engine tunes its workers the same way)
     started = time.perf_counter()
     progress = _progress_printer(started) if _interactive_stderr() else None
     run_options = RunOptions(
