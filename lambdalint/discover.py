@@ -113,7 +113,7 @@ _DIR_GROUP = "(?P<ps_d>"
 _BACKREF = re.compile(r"\\[1-9]|\(\?P=")  # backreferences: not safe to combine
 
 
-def positive_regexes(spec: pathspec.PathSpec, negations: bool = False) -> list[str] | None:
+def pattern_regexes(spec: pathspec.PathSpec, negations: bool = False) -> list[str] | None:
     """The regexes of the spec's patterns, ready to be joined into one alternation, or None
     when a pattern cannot be combined safely (then use ``match_file``), or is a negation and
     ``negations`` is false.
@@ -138,7 +138,7 @@ def positive_regexes(spec: pathspec.PathSpec, negations: bool = False) -> list[s
 
 class Matcher:
     """``spec.match_file`` for normalised relative paths. When the spec has only positive
-    patterns it is one compiled regex (see :func:`positive_regexes`); with negations, one
+    patterns it is one compiled regex (see :func:`pattern_regexes`); with negations, one
     regex of all its patterns first rules out the paths no pattern matches (most of them),
     and ``match_file`` decides the rest. The regex is compiled only once the spec has been
     asked about a few paths (most .gitignore files of a monorepo's samples govern a handful)."""
@@ -153,12 +153,12 @@ class Matcher:
         self.calls = 0
 
     def _compile(self) -> None:
-        texts = positive_regexes(self.spec)
+        texts = pattern_regexes(self.spec)
         try:
             if texts is not None:
                 self.regex = re.compile("|".join(texts))
             else:
-                every = positive_regexes(self.spec, negations=True)
+                every = pattern_regexes(self.spec, negations=True)
                 if every:
                     self.any_pattern = re.compile("|".join(every))
         except re.error:

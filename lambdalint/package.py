@@ -31,7 +31,7 @@ from typing import Any
 
 import pathspec
 
-from lambdalint.discover import positive_regexes
+from lambdalint.discover import pattern_regexes
 from lambdalint.model import Function
 
 MB = 1024 * 1024
@@ -181,11 +181,11 @@ def _fast_rules(rules: list[tuple[bool, pathspec.PathSpec]]) -> list[tuple[bool,
     set of positive gitignore patterns (then ``match_file`` is used as is).
 
     Within a run of rules of the same sign only whether one matches counts, so each run
-    becomes one alternation (see ``discover.positive_regexes``). Paths given to ``included``
+    becomes one alternation (see ``discover.pattern_regexes``). Paths given to ``included``
     are already normalised (posix, relative)."""
     runs: list[tuple[bool, list[str]]] = []
     for include, spec in rules:
-        texts = positive_regexes(spec)
+        texts = pattern_regexes(spec)
         if texts is None:
             return None
         if runs and runs[-1][0] == include:
