@@ -29,6 +29,9 @@ from lambdalint.suppress import Suppression, scan_comments
 
 # ask each rule's screen before the libcst parse (off only in the tests that prove it changes nothing)
 SCREENS = True
+# parse a skeleton of the file when the rules left read only what its handlers reach (likewise;
+# only with the screens)
+PARTIAL = True
 
 # a cheap look for convention handlers before paying for a parse
 CONVENTION_HINT = re.compile(
@@ -108,13 +111,14 @@ def _analyze(job: FileJob, settings: CodeSettings, data: bytes, result: FileResu
             return result
     early = _ast_parse(data)
     screened = False  # the rules left by the screens passed `wants` already
+    skeleton: str | None = None
     if early is not None and SCREENS:
         screened = True
-        rules = _screen(job, rules, early, result)
+        rules, skeleton = _screen(job, rules, early, result, settings.fixes)
         if not rules:
             return result
     try:
-        mod = PyModule.parse(job.path, data, compiled=early is not None)
+        mod = PyModule.parse(job.path, data, compiled=early is not None, skeleton=skeleton)
     except TooLarge as exc:
         result.note = f"{job.path}: skipped, too large to be hand-written code ({exc})"
         return result
@@ -162,12 +166,16 @@ def _ast_parse(data: bytes) -> tuple[str, ast.Module] | None:
 
 
 def _screen(
-    job: FileJob, rules: list[tuple[CodeRule, Severity]], early: tuple[str, ast.Module], result: FileResult
-) -> list[tuple[CodeRule, Severity]]:
+    job: FileJob, rules: list[tuple[CodeRule, Severity]], early: tuple[str, ast.Module], result: FileResult, fixes: bool
+) -> tuple[list[tuple[CodeRule, Severity]], str | None]:
     """The rules that could report something in the file, by their screens over an ``ast``
     sketch of it (see lambdalint.code.sketch); the others would find nothing, so they are not
     run. When no rule is left, the file needs no libcst parse: ``result`` is then completed
-    here with what the full analysis gives (handlers, suppressions, facts)."""
+    here with what the full analysis gives (handlers, suppressions, facts).
+
+    Second: when every rule left reads only what the handlers reach, and no fix is to be
+    built (a fix rewrites the whole tree), the skeleton of the file to parse instead (see
+    lambdalint.code.partial), or None."""
     from lambdalint.code.sketch import Sketch, handler_links
 
     text, tree = early
@@ -184,7 +192,12 @@ def _screen(
         if job.links or job.facts:
             _collect_facts(result, b"", early)
         result.handlers = tuple(link.name for link in links)
-    return wanted
+        return wanted, None
+    if PARTIAL and not fixes and all(rule.reads == "reach" for rule, _ in wanted):
+        from lambdalint.code.partial import skeleton
+
+        return wanted, skeleton(sketch, (link.name for link in links))
+    return wanted, None
 
 
 def _collect_facts(result: FileResult, data: bytes, parsed: tuple[str, ast.Module] | None = None) -> None:

@@ -114,11 +114,12 @@ def _check_chain(chunk: str, line: int) -> None:
         raise ParseFailure(f"expression with more than {MAX_CHAIN} operators: not analysed", line)
 
 
-def parse_source(data: bytes, compiled: bool = False) -> tuple[cst.Module, str, str]:
+def parse_source(data: bytes, compiled: bool = False, skeleton: str | None = None) -> tuple[cst.Module, str, str]:
     """libcst's tree, the text and its encoding. ``compiled``: the caller has checked that
     the file is within the limits below and that CPython's own parser accepts it (it parsed
     it with ``ast``); then the nesting check is not repeated, and the nodes libcst builds are
-    not validated one by one (see :func:`_parse_compiled`)."""
+    not validated one by one (see :func:`_parse_compiled`). ``skeleton`` (with ``compiled``):
+    the tree is that text's, a skeleton of the file (see lambdalint.code.partial)."""
     if len(data) > MAX_BYTES:
         raise TooLarge(f"{len(data) // 1024} KiB")
     if b"\x00" in data:
@@ -128,7 +129,7 @@ def parse_source(data: bytes, compiled: bool = False) -> tuple[cst.Module, str, 
     if not compiled:
         check_complexity(text)
     try:
-        module = _parse_compiled(text) if compiled else cst.parse_module(text)
+        module = _parse_compiled(skeleton or text) if compiled else cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         raise _syntax_error(text, exc) from None
     except RecursionError:
@@ -205,10 +206,17 @@ class PyModule:
     _body_nodes: dict[cst.FunctionDef, list[cst.CSTNode]] = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, path: Path, data: bytes, compiled: bool = False) -> PyModule:
-        """``compiled``: see :func:`parse_source`."""
+    def parse(cls, path: Path, data: bytes, compiled: bool = False, skeleton: str | None = None) -> PyModule:
+        """``compiled`` and ``skeleton``: see :func:`parse_source`. With a skeleton, ``module``
+        holds what it keeps of the file (the same lines, some bodies blanked) and ``text``
+        is still the whole file."""
         forget_walks()
-        module, text, encoding = parse_source(data, compiled)
+        try:
+            module, text, encoding = parse_source(data, compiled, skeleton)
+        except ParseFailure:
+            if skeleton is None:
+                raise
+            module, text, encoding = parse_source(data, compiled)  # never expected: the file decides
         index_module(module)
         self = cls(path=path, text=text, module=module, encoding=encoding)
         self._index(module)

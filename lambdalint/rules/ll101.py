@@ -218,6 +218,7 @@ class Finder:
 class ClientInHandler(CodeRule):
     id = "LL101"
     name = "client-in-handler"
+    reads = "reach"
     family = "code"
     severity = Severity.WARNING
     precision = "high"

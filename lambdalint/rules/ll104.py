@@ -210,6 +210,7 @@ class _TaintScreen:
 class EventLogged(CodeRule):
     id = "LL104"
     name = "event-logged"
+    reads = "reach"
     family = "code"
     severity = Severity.WARNING
     precision = "high"

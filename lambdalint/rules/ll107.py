@@ -143,6 +143,7 @@ class Swallow:
 class SwallowedException(CodeRule):
     id = "LL107"
     name = "swallowed-exception"
+    reads = "reach"
     family = "code"
     severity = Severity.WARNING
     precision = "high"

@@ -406,6 +406,7 @@ def _ast_response_items(expr: ast.expr) -> dict[str, ast.expr] | None:
 class MalformedProxyResponse(CodeRule):
     id = "LL108"
     name = "malformed-proxy-response"
+    reads = "reach"
     family = "code"
     severity = Severity.ERROR
     precision = "high"

@@ -90,6 +90,7 @@ def invocation_type(call: cst.Call, mod: PyModule) -> tuple[bool, str | None]:
 class SyncLambdaInvoke(CodeRule):
     id = "LL109"
     name = "sync-lambda-invoke"
+    reads = "reach"
     family = "code"
     severity = Severity.WARNING
     precision = "high"

@@ -148,6 +148,7 @@ def fmt_seconds(value: float) -> str:
 class SleepInHandler(CodeRule):
     id = "LL110"
     name = "sleep-in-handler"
+    reads = "reach"
     family = "code"
     severity = Severity.WARNING
     precision = "high"

@@ -582,6 +582,7 @@ def shell_sink(taint: FunctionTaint, call: cst.Call) -> str | None:
 class ShellInjection(CodeRule):
     id = "LL111"
     name = "shell-injection"
+    reads = "reach"
     family = "code"
     severity = Severity.ERROR
     precision = "high"

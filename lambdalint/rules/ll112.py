@@ -223,6 +223,7 @@ def _target_names(target: ast.expr) -> Iterator[str]:
 class SqlInjection(CodeRule):
     id = "LL112"
     name = "sql-injection"
+    reads = "reach"
     family = "code"
     severity = Severity.ERROR
     precision = "high"

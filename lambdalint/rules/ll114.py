@@ -347,6 +347,7 @@ def _may_mutate(sketch: Sketch, names: set[str], fns: Sequence[ast.AST]) -> bool
 class StateLeak(CodeRule):
     id = "LL114"
     name = "state-leak-across-invocations"
+    reads = "reach"
     family = "code"
     severity = Severity.WARNING
     precision = "high"
