@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from lambdalint.model import Finding, Severity
 
 if TYPE_CHECKING:
+    import ast
+
     from lambdalint.code.context import CodeContext, HandlerLink
     from lambdalint.code.sketch import Sketch
     from lambdalint.model import Function, Project
@@ -126,13 +128,12 @@ class CodeRule(Rule):
     scope: ClassVar[Scope] = "code"
     handlers_only: ClassVar[bool] = True
     needles: ClassVar[tuple[str, ...]] = ()
-    # What ``check`` reads of the module. "module": anything. "reach": only module-level code,
-    # the handlers, and the top-level functions these refer to by name, at any depth
-    # (everything ``CodeContext.reachable`` follows is among them), never a class body; the
-    # other top-level functions and all classes may reach ``check`` with an empty body (see
-    # lambdalint.code.partial).
-    # ``mod.text`` is always the whole file. Only a rule whose check has been read for this
-    # may say "reach": a wrong answer hides findings.
+    # What ``check`` reads of the module. "module": anything (but see ``needs``). "reach":
+    # only module-level code, the handlers, and the top-level functions these refer to by
+    # name, at any depth (everything ``CodeContext.reachable`` follows is among them), never a
+    # class body; the other top-level functions and all classes may reach ``check`` with an
+    # empty body (see lambdalint.code.partial). ``mod.text`` is always the whole file. Only a
+    # rule whose check has been read for this may say "reach": a wrong answer hides findings.
     reads: ClassVar[Literal["module", "reach"]] = "module"
 
     def wants(self, text: str, rel_path: str) -> bool:
@@ -146,6 +147,14 @@ class CodeRule(Rule):
         something; when no enabled rule answers True, the file is not parsed at all.
         The default always answers True."""
         return True
+
+    def needs(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> Sequence[ast.AST] | None:
+        """For a rule that reads "module", asked after its screen said yes: the ``ast`` nodes
+        of the sketch its check must see whole. The top-level functions and classes that hold
+        none of them may reach ``check`` with an empty body; module-level code is always
+        there. None (the default): the check needs every one. Like ``screen``, it must never
+        leave out something the check's answer depends on."""
+        return None
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         raise NotImplementedError

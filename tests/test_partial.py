@@ -23,6 +23,7 @@ from tests.conftest import FIXTURES
 from tests.test_screens import _TIGHT, _stdlib_sample
 
 REACH = sorted(rid for rid, cls in all_rules().items() if issubclass(cls, CodeRule) and cls.reads == "reach")
+NEEDS = sorted(rid for rid, cls in all_rules().items() if issubclass(cls, CodeRule) and cls.needs is not CodeRule.needs)
 
 
 def _skeleton(source: str, handlers: tuple[str, ...] = ("handler",)) -> str | None:
@@ -104,12 +105,15 @@ def test_the_parsed_skeleton_keeps_the_whole_text_and_positions(tmp_path: Path) 
 
 
 def test_analysis_uses_skeletons_only_when_it_may(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Not with a rule that reads the whole module (LL106 reports in any function) and not
-    when fixes are built (a fix is the whole tree written back)."""
+    """Not with a rule that needs the whole module (LL103 follows secrets through every
+    function and class) and not when fixes are built (a fix is the whole tree written back).
+    LL106 reports in any function, but says which it needs."""
     path = tmp_path / "app.py"
     path.write_text(
-        "import boto3, requests\n\ndef other():\n    return requests.get('https://x')\n\n"
-        "def handler(event, context):\n    s3 = boto3.client('s3')\n    return requests.get('https://y')\n"
+        "import os, logging, boto3, requests\n\ndef other():\n    return requests.get('https://x')\n\n"
+        "def unrelated():\n    return 1\n\n"
+        "def handler(event, context):\n    s3 = boto3.client('s3')\n    logging.info(os.environ['DB_PASSWORD'])\n"
+        "    return requests.get('https://y')\n"
     )
     seen: list[bool] = []
     real = PyModule.parse.__func__  # type: ignore[attr-defined]
@@ -120,7 +124,14 @@ def test_analysis_uses_skeletons_only_when_it_may(tmp_path: Path, monkeypatch: p
 
     monkeypatch.setattr(PyModule, "parse", classmethod(spy))
     job = FileJob(path, "app.py", (HandlerLink("handler"),), False, False)
-    for rules, fixes, expected in ((("LL101",), False, True), (("LL101", "LL106"), False, False), (("LL101",), True, False)):
+    cases = [
+        (("LL101",), False, True),
+        (("LL106",), False, True),
+        (("LL101", "LL106"), False, True),
+        (("LL101", "LL103"), False, False),
+        (("LL101",), True, False),
+    ]
+    for rules, fixes, expected in cases:
         settings = CodeSettings(tuple((rid, 1, ()) for rid in rules), fixes=fixes)
         found = analyze(job, settings).findings
         assert {f.rule_id for f in found} == set(rules), found
@@ -146,10 +157,11 @@ def test_skeletons_change_no_finding() -> None:
     and tight options; each rule that reads "reach" must report the same on the skeleton as on
     the whole module."""
     settings = [
-        CodeSettings(tuple((rid, 1, tuple(sorted(opts.get(rid, {}).items()))) for rid in REACH)).instantiate()
+        CodeSettings(tuple((rid, 1, tuple(sorted(opts.get(rid, {}).items()))) for rid in REACH + NEEDS)).instantiate()
         for opts in ({}, _TIGHT)
     ]
     differ, fired, blanked = [], 0, 0
+    parsed: dict[str, PyModule] = {}
     for path in _modules():
         data = path.read_bytes()
         early = _ast_parse(data)
@@ -159,19 +171,28 @@ def test_skeletons_change_no_finding() -> None:
         sketch = Sketch(*early)
         names = list(sketch.functions)
         for name in sorted({names[0], names[len(names) // 2], names[-1]} if len(names) > 6 else names):
-            text = skeleton(sketch, [name])
-            if text is None:
-                continue
-            ast.parse(text)
-            assert text.count("\n") == early[0].count("\n")
-            blanked += 1
-            part = PyModule.parse(path, data, compiled=True, skeleton=text)
             for kinds in _KINDS:
                 link = HandlerLink(name, ("Fn",), *kinds) if kinds else HandlerLink(name)
                 for rules in settings:
                     for rule, severity in rules:
                         if not rule.wants(whole.text, path.name):
                             continue
+                        if rule.reads == "reach":
+                            text = skeleton(sketch, [name])
+                        else:
+                            if not rule.screen(sketch, [link]):
+                                continue  # not run: test_screens.py proves it would find nothing
+                            needed = rule.needs(sketch, [link])
+                            assert needed is not None
+                            text = skeleton(sketch, None, [n.lineno for n in needed])  # type: ignore[attr-defined]
+                        if text is None:
+                            continue
+                        if text not in parsed:
+                            ast.parse(text)
+                            assert text.count("\n") == early[0].count("\n")
+                            blanked += 1
+                            parsed[text] = PyModule.parse(path, data, compiled=True, skeleton=text)
+                        part = parsed[text]
                         found = []
                         for mod in (whole, part):
                             ctx = CodeContext(mod, path.name, [Handler(mod.functions[name], link)], rule.id, severity, rule.opts)
@@ -181,3 +202,48 @@ def test_skeletons_change_no_finding() -> None:
                             differ.append(f"{path.name} handler {name} {rule.id} {kinds}: {found[0]} != {found[1]}")
     assert blanked > 50 and fired > 50, (blanked, fired)
     assert not differ, "\n".join(differ)
+
+
+# (and one call LL106 always reports, so that its screen lets the file through)
+_HANDLER = "def handler(event, context):\n    return requests.get(event['url'])\n\ndef unrelated():\n    return 1\n\n"
+# what LL106 decides a call by, written in another function or class than the call
+_LL106_ELSEWHERE = {
+    "mount": (
+        "import requests\n\nsession = requests.Session()\n\ndef configure():\n"
+        "    session.mount('https://', Adapter())\n\ndef fetch():\n    return session.get('https://x')\n\n"
+    ),
+    "configured attribute": (
+        "import functools, requests\n\nsession = requests.Session()\n\ndef configure():\n"
+        "    session.request = functools.partial(session.request, timeout=5)\n\n"
+        "def fetch():\n    return session.get('https://x')\n\n"
+    ),
+    "client of another class": (
+        "import requests\n\nclass Base:\n    def __init__(self):\n        self.http = requests.Session()\n\n"
+        "class Api:\n    def fetch(self):\n        return self.http.get('https://x')\n\n"
+    ),
+    "default timeout under another name": (
+        "import requests\nfrom socket import setdefaulttimeout\n\ndef setup():\n    setdefaulttimeout(5)\n\n"
+        "def fetch():\n    return requests.get('https://x')\n\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_LL106_ELSEWHERE))
+def test_ll106_keeps_what_decides_its_findings(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "app.py"
+    path.write_text(_LL106_ELSEWHERE[case] + _HANDLER)
+    job = FileJob(path, "app.py", (HandlerLink("handler"),), False, False)
+    settings = CodeSettings((("LL106", 1, ()),))
+    skeletons: list[str | None] = []
+    real = analyze_mod._screen
+
+    def spy(*args: object, **kwargs: object) -> object:
+        out = real(*args, **kwargs)  # type: ignore[arg-type]
+        skeletons.append(out[1])
+        return out
+
+    monkeypatch.setattr(analyze_mod, "_screen", spy)
+    with_skeleton = [(f.location.line, f.message) for f in analyze(job, settings).findings]
+    assert skeletons and skeletons[-1] is not None and "return 1" not in skeletons[-1]  # unrelated() blanked
+    monkeypatch.setattr(analyze_mod, "PARTIAL", False)
+    assert with_skeleton == [(f.location.line, f.message) for f in analyze(job, settings).findings]

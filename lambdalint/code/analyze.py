@@ -173,9 +173,10 @@ def _screen(
     run. When no rule is left, the file needs no libcst parse: ``result`` is then completed
     here with what the full analysis gives (handlers, suppressions, facts).
 
-    Second: when every rule left reads only what the handlers reach, and no fix is to be
-    built (a fix rewrites the whole tree), the skeleton of the file to parse instead (see
-    lambdalint.code.partial), or None."""
+    Second: when every rule left reads only what the handlers reach or says what it needs
+    (``CodeRule.reads``, ``CodeRule.needs``), and no fix is to be built (a fix rewrites the
+    whole tree), the skeleton of the file to parse instead (see lambdalint.code.partial), or
+    None."""
     from lambdalint.code.sketch import Sketch, handler_links
 
     text, tree = early
@@ -193,11 +194,21 @@ def _screen(
             _collect_facts(result, b"", early)
         result.handlers = tuple(link.name for link in links)
         return wanted, None
-    if PARTIAL and not fixes and all(rule.reads == "reach" for rule, _ in wanted):
-        from lambdalint.code.partial import skeleton
+    if not PARTIAL or fixes:
+        return wanted, None
+    follow = False  # some rule reads what the handlers reach
+    needed: list[int] = []  # lines of what the other rules need
+    for rule, _ in wanted:
+        if rule.reads == "reach":
+            follow = True
+            continue
+        nodes = rule.needs(sketch, links)
+        if nodes is None:
+            return wanted, None
+        needed.extend(node.lineno for node in nodes)  # type: ignore[attr-defined]
+    from lambdalint.code.partial import skeleton
 
-        return wanted, skeleton(sketch, (link.name for link in links))
-    return wanted, None
+    return wanted, skeleton(sketch, [link.name for link in links] if follow else None, needed)
 
 
 def _collect_facts(result: FileResult, data: bytes, parsed: tuple[str, ast.Module] | None = None) -> None:

@@ -1,18 +1,20 @@
 """Skeletons: a module's text with the code no rule will read left out, to parse less with libcst.
 
 libcst's parse is the largest cost of a cold run, and it grows with the size of the file. In a
-handler module, a good part of that size is often code the handlers never reach: helpers for
-other entry points, classes used by tests or scripts. When every rule left for a file reads
-only what its handlers can reach (``CodeRule.reads == "reach"``), the file is parsed from its
-skeleton instead: the same text, except that the body of each top-level class, and of each
-top-level function that nothing kept refers to, is one ``pass`` followed by empty lines.
+handler module, a good part of that size is often code the remaining rules will not read:
+helpers for other entry points, classes used by tests or scripts. When every rule left for a
+file (after the screens) either reads only what its handlers can reach (``CodeRule.reads ==
+"reach"``) or says which nodes it needs (``CodeRule.needs``), the file is parsed from its
+skeleton instead: the same text, except that the body of each top-level function or class
+nothing keeps is one ``pass`` followed by empty lines.
 
 What is kept: all module-level code (including decorators, signatures, default values and
-base classes of every definition), the handlers, and, at any depth, each top-level function
-whose name any kept code mentions (a call, and also a callback, a decorator argument: more
-than the rules follow). No rule that reads "reach" enters a class body. Every line keeps its
-number and every kept line its text, so positions in the skeleton are positions in the file;
-rules still get the whole file as ``mod.text``.
+base classes of every definition); each definition holding a node some rule needs; and, when
+a rule reads "reach", the handlers and, at any depth, each top-level function whose name any
+kept code mentions (a call, and also a callback, a decorator argument: more than the rules
+follow). No rule that reads "reach" enters a class body. Every line keeps its number and
+every kept line its text, so positions in the skeleton are positions in the file; rules still
+get the whole file as ``mod.text``.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 _INDENT = " \t\f"
 
 
-def skeleton(sketch: Sketch, handlers: Iterable[str]) -> str | None:
-    """The module's text with the bodies of its top-level classes, and of the top-level
-    functions nothing kept refers to, blanked out line for line; None when nothing is."""
+def skeleton(sketch: Sketch, handlers: Iterable[str] | None, needed: Iterable[int] = ()) -> str | None:
+    """The module's text with the bodies of top-level functions and classes blanked out line
+    for line, but for those that hold a ``needed`` line and, unless ``handlers`` is None, the
+    handlers and the functions kept code mentions; None when nothing is blanked."""
     lines: list[str] | None = None
     # top-level definitions (through if/try/with, as PyModule.functions finds them) whose body
     # starts on a line of its own, with the lines that body spans
@@ -52,30 +55,38 @@ def skeleton(sketch: Sketch, handlers: Iterable[str]) -> str | None:
         return None
     spans.sort(key=lambda s: s[0])
     starts = [first for first, _last, _stmt in spans]
-    # the names each blankable body mentions, and those the rest of the module mentions
-    inside: list[set[str]] = [set() for _ in spans]
-    outside: set[str] = set()
-    for name in sketch.nodes(ast.Name):
-        i = bisect_right(starts, name.lineno) - 1
-        if i >= 0 and name.lineno <= spans[i][1]:
-            inside[i].add(name.id)
-        else:
-            outside.add(name.id)
-    wanted = outside | set(handlers)
-    for stmt in kept:  # their bodies are in `outside` already
-        wanted.add(stmt.name)
-    by_name: dict[str, list[int]] = {}
-    for i, (_first, _last, stmt) in enumerate(spans):
-        if not isinstance(stmt, ast.ClassDef):  # no rule that reads "reach" enters a class body
-            by_name.setdefault(stmt.name, []).append(i)
     keep = [False] * len(spans)
-    todo = list(wanted)
-    while todo:
-        for i in by_name.get(todo.pop(), ()):
-            if not keep[i]:
-                keep[i] = True
-                todo.extend(inside[i] - wanted)
+    for at in needed:
+        i = bisect_right(starts, at) - 1
+        if i >= 0 and at <= spans[i][1]:
+            keep[i] = True
+    if handlers is not None:
+        # the names each blankable body mentions, and those the rest of the module mentions
+        inside: list[set[str]] = [set() for _ in spans]
+        outside: set[str] = set()
+        for name in sketch.nodes(ast.Name):
+            i = bisect_right(starts, name.lineno) - 1
+            if i >= 0 and name.lineno <= spans[i][1]:
+                inside[i].add(name.id)
+            else:
+                outside.add(name.id)
+        wanted = outside | set(handlers)
+        for stmt in kept:  # their bodies are in `outside` already
+            wanted.add(stmt.name)
+        for i, needs in enumerate(keep):
+            if needs:
                 wanted |= inside[i]
+        by_name: dict[str, list[int]] = {}
+        for i, (_first, _last, stmt) in enumerate(spans):
+            if not isinstance(stmt, ast.ClassDef):  # no rule that reads "reach" enters a class body
+                by_name.setdefault(stmt.name, []).append(i)
+        todo = list(wanted)
+        while todo:
+            for i in by_name.get(todo.pop(), ()):
+                if not keep[i]:
+                    keep[i] = True
+                    todo.extend(inside[i] - wanted)
+                    wanted |= inside[i]
     if all(keep):
         return None
     out = list(lines)

@@ -102,6 +102,15 @@ def _ast_clients(sketch: Sketch) -> dict[str, set[tuple[str, str]]]:
     """Every (library, timeout state) any binding in the module may give each dotted name: a
     superset of what ``_clients`` finds in any scope."""
     out: defaultdict[str, set[tuple[str, str]]] = defaultdict(set)
+    for name, value, quals in _client_bindings(sketch):
+        for qual in quals:
+            out[name].add((FACTORIES[qual], _ast_timeout(value)))
+    return out
+
+
+def _client_bindings(sketch: Sketch) -> Iterator[tuple[str, ast.Call, set[str]]]:
+    """(dotted name, call, factories it may be) for every assignment or ``with ... as`` in the
+    module that binds a name to a call of a client factory."""
     pairs: list[tuple[ast.expr, ast.expr | None]] = []
     for assign in sketch.nodes(ast.Assign):
         pairs.extend((t, assign.value) for t in assign.targets)
@@ -116,9 +125,9 @@ def _ast_clients(sketch: Sketch) -> dict[str, set[tuple[str, str]]]:
         name = dotted(target)
         if name is None:
             continue
-        for qual in sketch.quals(value.func) & FACTORIES.keys():
-            out[name].add((FACTORIES[qual], _ast_timeout(value)))
-    return out
+        quals = sketch.quals(value.func) & FACTORIES.keys()
+        if quals:
+            yield name, value, quals
 
 
 def _ast_configured(sketch: Sketch, checked: Callable[[ast.expr | ast.stmt], bool]) -> set[str]:
@@ -138,6 +147,92 @@ def _ast_configured(sketch: Sketch, checked: Callable[[ast.expr | ast.stmt], boo
                 if name:
                     out.add(name)
     return out
+
+
+def _guards(sketch: Sketch) -> list[tuple[int, int]]:
+    """Lines of the top-level ``if __name__ ...`` blocks, which check does not read."""
+    return [
+        (stmt.lineno, stmt.end_lineno or stmt.lineno) for stmt in sketch.tree.body
+        if isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Compare)
+        and isinstance(stmt.test.left, ast.Name) and stmt.test.left.id == "__name__"
+    ]
+
+
+def _checked_calls(sketch: Sketch, guards: list[tuple[int, int]]) -> list[ast.Call]:
+    if not guards:
+        return sketch.nodes(ast.Call)
+    return [c for c in sketch.nodes(ast.Call) if not any(lo <= c.lineno <= hi for lo, hi in guards)]
+
+
+def _sets_default_timeout(sketch: Sketch, guards: list[tuple[int, int]]) -> bool:
+    """Whether code check reads calls ``socket.setdefaulttimeout(...)``: trusted only when
+    spelled so, with ``socket`` bound to nothing else."""
+    if "socket" in sketch.imports and sketch.imports["socket"] != {"socket"}:
+        return False
+    return any(
+        isinstance(call.func, ast.Attribute) and call.func.attr == "setdefaulttimeout"
+        and isinstance(call.func.value, ast.Name) and call.func.value.id == "socket"
+        for call in _checked_calls(sketch, guards)
+    )
+
+
+def _candidates(sketch: Sketch, guards: list[tuple[int, int]]) -> Iterator[ast.Call]:
+    """Every call check may report, leaving ``setdefaulttimeout`` aside (a superset).
+
+    Sound: every finding is a call outside the guard blocks that is either a direct HTTP
+    function (sketch.quals is a superset of call_name) with a timeout state _problem objects
+    to, or a method on a client: a factory call, or a dotted name some assignment / `with ...
+    as` anywhere binds to one (a superset of the check's clients: every binding of the name
+    counts), with a timeout state one of those bindings lets through. A requests session
+    counts as configured only from code outside the guard blocks, which check reads too (a
+    subset of its `configured`)."""
+
+    def checked(node: ast.expr | ast.stmt) -> bool:  # in the code check looks at
+        return not any(lo <= node.lineno <= hi for lo, hi in guards)
+
+    clients: dict[str, set[tuple[str, str]]] | None = None
+    configured: set[str] | None = None
+    for call in _checked_calls(sketch, guards):
+        func = call.func
+        # a name chain resolves to a dotted name only through an import, and ends as written
+        if (isinstance(func, ast.Attribute) and func.attr in _DIRECT_LAST) or (isinstance(func, ast.Name) and func.id in sketch.imports):
+            quals = sketch.quals(func)
+            if quals & _DIRECT and _direct_may_report(call, quals):
+                yield call
+                continue
+        if not isinstance(func, ast.Attribute) or func.attr not in _ALL_METHODS:
+            continue
+        receiver = func.value
+        name = dotted(receiver)
+        if isinstance(receiver, ast.Call):
+            made = {(FACTORIES[q], _ast_timeout(receiver)) for q in sketch.quals(receiver.func) & FACTORIES.keys()}
+        elif name is not None:
+            if clients is None:
+                clients = _ast_clients(sketch)
+            made = clients.get(name, set())
+        else:
+            continue
+        if not made:
+            continue
+        state = _ast_timeout(call)
+        if state in ("set", "unknown"):
+            continue
+        for lib, made_with in made:
+            if func.attr not in CLIENT_METHODS[lib]:
+                continue
+            if lib == "requests":
+                if configured is None:
+                    configured = _ast_configured(sketch, checked)
+                if name not in configured:
+                    yield call
+                    break
+            elif lib == "urllib3":
+                if not (state == "absent" and made_with in ("set", "unknown")):
+                    yield call
+                    break
+            elif state == "none" or made_with == "none":
+                yield call
+                break
 
 
 def _is_main_guard(stmt: cst.CSTNode) -> bool:
@@ -238,71 +333,25 @@ timeout), or give the client a default: `urllib3.PoolManager(timeout=urllib3.Tim
     )
 
     def screen(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> bool:
-        # Sound: check looks at the whole module except top-level `if __name__ ...` blocks, and
-        # yields nothing when code outside them calls `socket.setdefaulttimeout` (we trust only
-        # the plain `socket.setdefaulttimeout(...)` spelling, `socket` bound to nothing else).
-        # Otherwise every finding is a call outside those blocks that is either a direct HTTP
-        # function (sketch.quals is a superset of call_name) with a timeout state _problem
-        # objects to, or a method on a client: a factory call, or a dotted name some assignment /
-        # `with ... as` anywhere binds to one (a superset of the check's clients: every binding of
-        # the name counts), with a timeout state one of those bindings lets through. A requests
-        # session counts as configured only from code outside the guard blocks, which check
-        # reads too (a subset of its `configured`).
-        guards = [
-            (stmt.lineno, stmt.end_lineno or stmt.lineno) for stmt in sketch.tree.body
-            if isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Compare)
-            and isinstance(stmt.test.left, ast.Name) and stmt.test.left.id == "__name__"
-        ]
+        guards = _guards(sketch)
+        return not _sets_default_timeout(sketch, guards) and any(True for _ in _candidates(sketch, guards))
 
-        def checked(node: ast.expr | ast.stmt) -> bool:  # in the code check looks at
-            return not any(lo <= node.lineno <= hi for lo, hi in guards)
-
-        calls = [c for c in sketch.nodes(ast.Call) if checked(c)] if guards else sketch.nodes(ast.Call)
-        if "socket" not in sketch.imports or sketch.imports["socket"] == {"socket"}:
-            for call in calls:
-                func = call.func
-                if isinstance(func, ast.Attribute) and func.attr == "setdefaulttimeout" and isinstance(func.value, ast.Name) and func.value.id == "socket":
-                    return False
-        clients: dict[str, set[tuple[str, str]]] | None = None
-        configured: set[str] | None = None
-        for call in calls:
+    def needs(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> list[ast.AST] | None:
+        # Sound: check reports only calls _candidates yields. What else it decides them by,
+        # beyond module-level code and the call's own function: `setdefaulttimeout` anywhere
+        # (in any spelling), the `self.x` clients any binding makes, and the sessions a
+        # `mount` or an attribute assignment configures anywhere. All of those are kept.
+        out: list[ast.AST] = list(_candidates(sketch, _guards(sketch)))
+        for call in sketch.nodes(ast.Call):
             func = call.func
-            # a name chain resolves to a dotted name only through an import, and ends as written
-            if (isinstance(func, ast.Attribute) and func.attr in _DIRECT_LAST) or (isinstance(func, ast.Name) and func.id in sketch.imports):
-                quals = sketch.quals(func)
-                if quals & _DIRECT and _direct_may_report(call, quals):
-                    return True
-            if not isinstance(func, ast.Attribute) or func.attr not in _ALL_METHODS:
-                continue
-            receiver = func.value
-            name = dotted(receiver)
-            if isinstance(receiver, ast.Call):
-                made = {(FACTORIES[q], _ast_timeout(receiver)) for q in sketch.quals(receiver.func) & FACTORIES.keys()}
-            elif name is not None:
-                if clients is None:
-                    clients = _ast_clients(sketch)
-                made = clients.get(name, set())
-            else:
-                continue
-            if not made:
-                continue
-            state = _ast_timeout(call)
-            if state in ("set", "unknown"):
-                continue
-            for lib, made_with in made:
-                if func.attr not in CLIENT_METHODS[lib]:
-                    continue
-                if lib == "requests":
-                    if configured is None:
-                        configured = _ast_configured(sketch, checked)
-                    if name not in configured:
-                        return True
-                elif lib == "urllib3":
-                    if not (state == "absent" and made_with in ("set", "unknown")):
-                        return True
-                elif state == "none" or made_with == "none":
-                    return True
-        return False
+            last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if last in ("setdefaulttimeout", "mount") or "socket.setdefaulttimeout" in sketch.quals(func):
+                out.append(call)
+        for assign in sketch.nodes(ast.Assign):
+            if any(isinstance(t, ast.Attribute) and t.attr in CONFIG_ATTRS for t in assign.targets):
+                out.append(assign)
+        out.extend(call for _name, call, _quals in _client_bindings(sketch))
+        return out
 
     def check(self, ctx: CodeContext) -> Iterator[Finding]:
         mod = ctx.mod
