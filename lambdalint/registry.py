@@ -128,13 +128,14 @@ class CodeRule(Rule):
     scope: ClassVar[Scope] = "code"
     handlers_only: ClassVar[bool] = True
     needles: ClassVar[tuple[str, ...]] = ()
-    # What ``check`` reads of the module. "module": anything (but see ``needs``). "reach":
-    # only module-level code, the handlers, and the top-level functions these refer to by
-    # name, at any depth (everything ``CodeContext.reachable`` follows is among them), never a
-    # class body; the other top-level functions and all classes may reach ``check`` with an
-    # empty body (see lambdalint.code.partial). ``mod.text`` is always the whole file. Only a
-    # rule whose check has been read for this may say "reach": a wrong answer hides findings.
-    reads: ClassVar[Literal["module", "reach"]] = "module"
+    # What ``check`` reads of the module. "module": anything (but see ``needs``). "handlers":
+    # only module-level code and the handlers. "reach": those, and the top-level functions
+    # they refer to by name, at any depth (everything ``CodeContext.reachable`` follows is
+    # among them). Never a class body, in both. The other top-level functions and classes may
+    # reach ``check`` with an empty body (see lambdalint.code.partial); ``mod.text`` is always
+    # the whole file. Only a rule whose check has been read for this may say "handlers" or
+    # "reach": a wrong answer hides findings.
+    reads: ClassVar[Literal["module", "handlers", "reach"]] = "module"
 
     def wants(self, text: str, rel_path: str) -> bool:
         """Cheap textual pre-check, before any parse: could this file hold a finding?"""

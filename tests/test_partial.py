@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from lambdalint.code import analyze as analyze_mod
-from lambdalint.code.analyze import CodeSettings, FileJob, _ast_parse, analyze
+from lambdalint.code.analyze import CodeSettings, FileJob, _ast_parse, analyze, skeleton_for
 from lambdalint.code.context import CodeContext, Handler, HandlerLink
 from lambdalint.code.module import PyModule
 from lambdalint.code.partial import skeleton
@@ -22,8 +22,11 @@ from lambdalint.registry import CodeRule, all_rules
 from tests.conftest import FIXTURES
 from tests.test_screens import _TIGHT, _stdlib_sample
 
-REACH = sorted(rid for rid, cls in all_rules().items() if issubclass(cls, CodeRule) and cls.reads == "reach")
-NEEDS = sorted(rid for rid, cls in all_rules().items() if issubclass(cls, CodeRule) and cls.needs is not CodeRule.needs)
+# the rules that let a file be parsed from a skeleton
+PARTIAL = sorted(
+    rid for rid, cls in all_rules().items()
+    if issubclass(cls, CodeRule) and (cls.reads != "module" or cls.needs is not CodeRule.needs)
+)
 
 
 def _skeleton(source: str, handlers: tuple[str, ...] = ("handler",)) -> str | None:
@@ -154,10 +157,10 @@ def _modules() -> list[Path]:
 def test_skeletons_change_no_finding() -> None:
     """Differential check: functions of each module are taken in turn as the only handler
     (so that much of the module is blanked), under several trigger kinds and with default
-    and tight options; each rule that reads "reach" must report the same on the skeleton as on
-    the whole module."""
+    and tight options; each rule that allows a skeleton must report the same on its skeleton
+    (the one it alone would get) as on the whole module."""
     settings = [
-        CodeSettings(tuple((rid, 1, tuple(sorted(opts.get(rid, {}).items()))) for rid in REACH + NEEDS)).instantiate()
+        CodeSettings(tuple((rid, 1, tuple(sorted(opts.get(rid, {}).items()))) for rid in PARTIAL)).instantiate()
         for opts in ({}, _TIGHT)
     ]
     differ, fired, blanked = [], 0, 0
@@ -177,14 +180,9 @@ def test_skeletons_change_no_finding() -> None:
                     for rule, severity in rules:
                         if not rule.wants(whole.text, path.name):
                             continue
-                        if rule.reads == "reach":
-                            text = skeleton(sketch, [name])
-                        else:
-                            if not rule.screen(sketch, [link]):
-                                continue  # not run: test_screens.py proves it would find nothing
-                            needed = rule.needs(sketch, [link])
-                            assert needed is not None
-                            text = skeleton(sketch, None, [n.lineno for n in needed])  # type: ignore[attr-defined]
+                        if not rule.screen(sketch, [link]):
+                            continue  # not run: test_screens.py proves it would find nothing
+                        text = skeleton_for(sketch, [link], [rule])
                         if text is None:
                             continue
                         if text not in parsed:

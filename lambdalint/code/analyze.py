@@ -11,7 +11,7 @@ import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdalint.code.context import CodeContext, Handler, HandlerLink, convention_handlers
 from lambdalint.code.module import (
@@ -26,6 +26,9 @@ from lambdalint.code.module import (
 from lambdalint.model import Finding, Location, Severity
 from lambdalint.registry import CodeRule, all_rules
 from lambdalint.suppress import Suppression, scan_comments
+
+if TYPE_CHECKING:
+    from lambdalint.code.sketch import Sketch
 
 # ask each rule's screen before the libcst parse (off only in the tests that prove it changes nothing)
 SCREENS = True
@@ -196,19 +199,27 @@ def _screen(
         return wanted, None
     if not PARTIAL or fixes:
         return wanted, None
-    follow = False  # some rule reads what the handlers reach
-    needed: list[int] = []  # lines of what the other rules need
-    for rule, _ in wanted:
-        if rule.reads == "reach":
-            follow = True
-            continue
-        nodes = rule.needs(sketch, links)
-        if nodes is None:
-            return wanted, None
-        needed.extend(node.lineno for node in nodes)  # type: ignore[attr-defined]
+    return wanted, skeleton_for(sketch, links, [rule for rule, _ in wanted])
+
+
+def skeleton_for(sketch: Sketch, links: list[HandlerLink], rules: list[CodeRule]) -> str | None:
+    """The skeleton of the module that has all these rules need (see lambdalint.code.partial),
+    or None: parse the whole file."""
     from lambdalint.code.partial import skeleton
 
-    return wanted, skeleton(sketch, [link.name for link in links] if follow else None, needed)
+    follow = False  # some rule reads what the handlers reach
+    needed: list[int] = []  # lines the rules need
+    for rule in rules:
+        if rule.reads == "reach":
+            follow = True
+        elif rule.reads == "handlers":
+            needed.extend(fn.body[0].lineno for fn in sketch.handler_functions(link.name for link in links))
+        else:
+            nodes = rule.needs(sketch, links)
+            if nodes is None:
+                return None
+            needed.extend(node.lineno for node in nodes)  # type: ignore[attr-defined]
+    return skeleton(sketch, [link.name for link in links] if follow else None, needed)
 
 
 def _collect_facts(result: FileResult, data: bytes, parsed: tuple[str, ast.Module] | None = None) -> None:

@@ -3,14 +3,15 @@
 libcst's parse is the largest cost of a cold run, and it grows with the size of the file. In a
 handler module, a good part of that size is often code the remaining rules will not read:
 helpers for other entry points, classes used by tests or scripts. When every rule left for a
-file (after the screens) either reads only what its handlers can reach (``CodeRule.reads ==
-"reach"``) or says which nodes it needs (``CodeRule.needs``), the file is parsed from its
+file (after the screens) reads only its handlers or what they can reach (``CodeRule.reads``)
+or says which nodes it needs (``CodeRule.needs``), the file is parsed from its
 skeleton instead: the same text, except that the body of each top-level function or class
 nothing keeps is one ``pass`` followed by empty lines.
 
 What is kept: all module-level code (including decorators, signatures, default values and
-base classes of every definition); each definition holding a node some rule needs; and, when
-a rule reads "reach", the handlers and, at any depth, each top-level function whose name any
+base classes of every definition); each definition holding a node some rule needs (the
+handlers, for a rule that reads "handlers"); and, when a rule reads "reach", the handlers and,
+at any depth, each top-level function whose name any
 kept code mentions (a call, and also a callback, a decorator argument: more than the rules
 follow). No rule that reads "reach" enters a class body. Every line keeps its number and
 every kept line its text, so positions in the skeleton are positions in the file; rules still

@@ -235,7 +235,7 @@ def _over(m: Measure, limits: tuple[int, int, int]) -> bool:
 class MonolithicHandler(CodeRule):
     id = "LL102"
     name = "monolithic-handler"
-    reads = "reach"
+    reads = "handlers"
     family = "code"
     severity = Severity.WARNING
     precision = "high"

@@ -143,7 +143,7 @@ class Swallow:
 class SwallowedException(CodeRule):
     id = "LL107"
     name = "swallowed-exception"
-    reads = "reach"
+    reads = "handlers"
     family = "code"
     severity = Severity.WARNING
     precision = "high"

@@ -406,7 +406,7 @@ def _ast_response_items(expr: ast.expr) -> dict[str, ast.expr] | None:
 class MalformedProxyResponse(CodeRule):
     id = "LL108"
     name = "malformed-proxy-response"
-    reads = "reach"
+    reads = "handlers"
     family = "code"
     severity = Severity.ERROR
     precision = "high"

@@ -124,7 +124,7 @@ def _may_be_judged(sketch: Sketch, link: HandlerLink, fn: FunctionNode) -> bool:
 class HandlerSignature(CodeRule):
     id = "LL113"
     name = "handler-signature"
-    reads = "reach"
+    reads = "handlers"
     family = "code"
     severity = Severity.ERROR
     precision = "very-high"
