@@ -80,6 +80,53 @@ def test_keeps_what_the_handler_reaches_and_blanks_the_rest() -> None:
     ast.parse(out)
 
 
+def test_decorated_first_statements_are_blanked_with_their_decorators() -> None:
+    source = """\
+        def other():
+            @decorate(1)
+            def inner():
+                return 2
+            return inner
+
+        class Model:
+            @property
+            def name(self):
+                return "m"
+
+        def handler(event, context):
+            return 0
+        """
+    out = _skeleton(source)
+    assert out is not None and "@" not in out
+    ast.parse(out)
+
+
+def test_skeletons_of_the_standard_library_parse() -> None:
+    """Every skeleton of a few hundred standard-library modules (whatever is taken as the
+    handler, following calls or not) is valid Python with the same line count."""
+    import random
+    import sysconfig
+
+    rng = random.Random(3)
+    lib = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(lib.rglob("*.py"))
+    made = 0
+    for path in rng.sample(files, min(400, len(files))):
+        early = _ast_parse(path.read_bytes())
+        if early is None:
+            continue
+        sketch = Sketch(*early)
+        names = sorted(sketch.functions)
+        for handlers in ([rng.choice(names)] if names else [], None):
+            text = skeleton(sketch, handlers)
+            if text is None:
+                continue
+            made += 1
+            ast.parse(text)
+            assert text.count("\n") == early[0].count("\n"), path
+    assert made > 200
+
+
 def test_nothing_to_blank() -> None:
     assert _skeleton("def handler(event, context):\n    return helper()\n\ndef helper():\n    return 1\n") is None
     assert _skeleton("x = 1\n") is None

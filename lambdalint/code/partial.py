@@ -44,12 +44,14 @@ def skeleton(sketch: Sketch, handlers: Iterable[str] | None, needed: Iterable[in
         if not isinstance(stmt, _TOP):
             continue
         body = stmt.body[0]
+        # a decorated def or class starts at its first decorator (its own line is the `def`'s)
+        first = body.decorator_list[0].lineno if isinstance(body, _TOP) and body.decorator_list else body.lineno
         if lines is None:
             lines = _LINE.findall(sketch.text)
-        line = lines[body.lineno - 1] if body.lineno <= len(lines) else ""
+        line = lines[first - 1] if first <= len(lines) else ""
         indent = line[: len(line) - len(line.lstrip(_INDENT))]
-        if body.lineno > stmt.lineno and len(indent) == body.col_offset:
-            spans.append((body.lineno, stmt.end_lineno or body.lineno, stmt))
+        if first > stmt.lineno and len(indent) == body.col_offset:
+            spans.append((first, stmt.end_lineno or first, stmt))
         else:
             kept.append(stmt)  # `def f(): return 1`: nothing to gain, kept whole
     if not spans or lines is None:
