@@ -20,7 +20,7 @@ from lambdalint.code.partial import skeleton
 from lambdalint.code.sketch import Sketch
 from lambdalint.registry import CodeRule, all_rules
 from tests.conftest import FIXTURES
-from tests.test_screens import _TIGHT, _stdlib_sample
+from tests.test_screens import _LINKS, _stdlib_sample, default_and_tight
 
 # the rules that let a file be parsed from a skeleton
 PARTIAL = sorted(
@@ -191,9 +191,6 @@ def test_analysis_uses_skeletons_only_when_it_may(tmp_path: Path, monkeypatch: p
     assert seen.pop() is False
 
 
-_KINDS = [(), (("api",), ("1.0",)), (("api", "sqs"), ("1.0",)), (("schedule",), ())]
-
-
 def _modules() -> list[Path]:
     """Standard-library modules (real code written by others) and the fixtures' Python files
     (code written to make the rules fire)."""
@@ -206,10 +203,7 @@ def test_skeletons_change_no_finding() -> None:
     (so that much of the module is blanked), under several trigger kinds and with default
     and tight options; each rule that allows a skeleton must report the same on its skeleton
     (the one it alone would get) as on the whole module."""
-    settings = [
-        CodeSettings(tuple((rid, 1, tuple(sorted(opts.get(rid, {}).items()))) for rid in PARTIAL)).instantiate()
-        for opts in ({}, _TIGHT)
-    ]
+    settings = default_and_tight(PARTIAL)
     differ, fired, blanked = [], 0, 0
     parsed: dict[str, PyModule] = {}
     for path in _modules():
@@ -221,7 +215,7 @@ def test_skeletons_change_no_finding() -> None:
         sketch = Sketch(*early)
         names = list(sketch.functions)
         for name in sorted({names[0], names[len(names) // 2], names[-1]} if len(names) > 6 else names):
-            for kinds in _KINDS:
+            for kinds in _LINKS:
                 link = HandlerLink(name, ("Fn",), *kinds) if kinds else HandlerLink(name)
                 for rules in settings:
                     for rule, severity in rules:

@@ -24,6 +24,7 @@ import pytest
 from lambdalint.code import analyze as analyze_mod
 from lambdalint.code.analyze import FileResult, _ast_parse, analyze
 from lambdalint.code.sketch import Sketch, handler_links
+from lambdalint.model import Severity
 from lambdalint.registry import CodeRule, all_rules
 from tests.conftest import FIXTURES
 from tests.helpers import lint
@@ -129,19 +130,25 @@ _LINKS = [None, (("api",), ("1.0",)), (("api", "sqs"), ("1.0",)), (("schedule",)
 _TIGHT = {"LL102": {"max-statements": 6, "max-complexity": 3, "max-routes": 1}, "LL110": {"min-seconds": 1}}
 
 
+def default_and_tight(rule_ids: list[str]) -> list[list[tuple[CodeRule, Severity]]]:
+    """These rules instantiated with their default options, and again with tight ones."""
+    from lambdalint.code.analyze import CodeSettings
+
+    return [
+        CodeSettings(tuple((rid, 1, tuple(sorted(opts.get(rid, {}).items()))) for rid in rule_ids)).instantiate()
+        for opts in ({}, _TIGHT)
+    ]
+
+
 def test_screens_hide_nothing_in_the_standard_library() -> None:
     """Differential check on code written by others: with every top-level function taken as a
     handler (by convention and under API, API-and-queue and schedule links, with default and tight
     options), a rule that reports something must not have been screened out."""
-    from lambdalint.code.analyze import CodeSettings
     from lambdalint.code.context import CodeContext, Handler, HandlerLink, convention_handlers
     from lambdalint.code.module import PyModule
 
     code_rules = sorted(rid for rid, cls in all_rules().items() if issubclass(cls, CodeRule))
-    settings = [
-        CodeSettings(tuple((rid, 1, tuple(sorted(opts.get(rid, {}).items()))) for rid in code_rules)).instantiate()
-        for opts in ({}, _TIGHT)
-    ]
+    settings = default_and_tight(code_rules)
     hidden, fired = [], 0
     for path in _stdlib_sample():
         data = path.read_bytes()

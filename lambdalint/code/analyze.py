@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
 # ask each rule's screen before the libcst parse (off only in the tests that prove it changes nothing)
 SCREENS = True
-# parse a skeleton of the file when the rules left read only what its handlers reach (likewise;
-# only with the screens)
+# parse a skeleton of the file when the rules left say they read only part of it (likewise; only
+# with the screens)
 PARTIAL = True
 
 # a cheap look for convention handlers before paying for a parse
@@ -203,7 +203,7 @@ def _screen(
 
 
 def skeleton_for(sketch: Sketch, links: list[HandlerLink], rules: list[CodeRule]) -> str | None:
-    """The skeleton of the module that has all these rules need (see lambdalint.code.partial),
+    """The skeleton of the module that keeps all these rules read (see lambdalint.code.partial),
     or None: parse the whole file."""
     from lambdalint.code.partial import skeleton
 

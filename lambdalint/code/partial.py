@@ -11,11 +11,10 @@ nothing keeps is one ``pass`` followed by empty lines.
 What is kept: all module-level code (including decorators, signatures, default values and
 base classes of every definition); each definition holding a node some rule needs (the
 handlers, for a rule that reads "handlers"); and, when a rule reads "reach", the handlers and,
-at any depth, each top-level function whose name any
-kept code mentions (a call, and also a callback, a decorator argument: more than the rules
-follow). No rule that reads "reach" enters a class body. Every line keeps its number and
-every kept line its text, so positions in the skeleton are positions in the file; rules still
-get the whole file as ``mod.text``.
+at any depth, each top-level function whose name any kept code mentions (a call, and also a
+callback, a decorator argument: more than the rules follow). No rule that reads "reach"
+enters a class body. Every line keeps its number and every kept line its text, so positions
+in the skeleton are positions in the file; rules still get the whole file as ``mod.text``.
 """
 
 from __future__ import annotations
