@@ -20,7 +20,7 @@ from lambdalint.code.partial import skeleton
 from lambdalint.code.sketch import Sketch
 from lambdalint.registry import CodeRule, all_rules
 from tests.conftest import FIXTURES
-from tests.test_screens import _LINKS, _stdlib_sample, default_and_tight
+from tests.test_screens import _LINKS, _stdlib_sample, default_and_tight, parsed_modules
 
 # the rules that let a file be parsed from a skeleton
 PARTIAL = sorted(
@@ -206,13 +206,7 @@ def test_skeletons_change_no_finding() -> None:
     settings = default_and_tight(PARTIAL)
     differ, fired, blanked = [], 0, 0
     parsed: dict[str, PyModule] = {}
-    for path in _modules():
-        data = path.read_bytes()
-        early = _ast_parse(data)
-        if early is None:
-            continue
-        whole = PyModule.parse(path, data)
-        sketch = Sketch(*early)
+    for path, data, whole, sketch in parsed_modules(_modules()):
         names = list(sketch.functions)
         for name in sorted({names[0], names[len(names) // 2], names[-1]} if len(names) > 6 else names):
             for kinds in _LINKS:
@@ -228,7 +222,7 @@ def test_skeletons_change_no_finding() -> None:
                             continue
                         if text not in parsed:
                             ast.parse(text)
-                            assert text.count("\n") == early[0].count("\n")
+                            assert text.count("\n") == sketch.text.count("\n")
                             blanked += 1
                             parsed[text] = PyModule.parse(path, data, compiled=True, skeleton=text)
                         part = parsed[text]

@@ -16,6 +16,7 @@ The embedded examples of each rule (``test_rule_docs.py``) run with that rule al
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import pytest
 
 from lambdalint.code import analyze as analyze_mod
 from lambdalint.code.analyze import FileResult, _ast_parse, analyze
+from lambdalint.code.module import PyModule
 from lambdalint.code.sketch import Sketch, handler_links
 from lambdalint.model import Severity
 from lambdalint.registry import CodeRule, all_rules
@@ -140,23 +142,25 @@ def default_and_tight(rule_ids: list[str]) -> list[list[tuple[CodeRule, Severity
     ]
 
 
+def parsed_modules(paths: list[Path]) -> Iterator[tuple[Path, bytes, PyModule, Sketch]]:
+    """Each module CPython can parse, with its bytes, libcst module and ``ast`` sketch."""
+    for path in paths:
+        data = path.read_bytes()
+        early = _ast_parse(data)
+        if early is not None:
+            yield path, data, PyModule.parse(path, data), Sketch(*early)
+
+
 def test_screens_hide_nothing_in_the_standard_library() -> None:
     """Differential check on code written by others: with every top-level function taken as a
     handler (by convention and under API, API-and-queue and schedule links, with default and tight
     options), a rule that reports something must not have been screened out."""
     from lambdalint.code.context import CodeContext, Handler, HandlerLink, convention_handlers
-    from lambdalint.code.module import PyModule
 
     code_rules = sorted(rid for rid, cls in all_rules().items() if issubclass(cls, CodeRule))
     settings = default_and_tight(code_rules)
     hidden, fired = [], 0
-    for path in _stdlib_sample():
-        data = path.read_bytes()
-        early = _ast_parse(data)
-        if early is None:
-            continue
-        mod = PyModule.parse(path, data)
-        sketch = Sketch(*early)
+    for path, _data, mod, sketch in parsed_modules(_stdlib_sample()):
         for kinds in _LINKS:
             if kinds is None:
                 links = [HandlerLink(name) for name in convention_handlers(mod)]
