@@ -6,7 +6,7 @@ import ast
 import re
 from collections.abc import Iterator, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeGuard
 
 import libcst as cst
 
@@ -67,6 +67,10 @@ SCHEME = re.compile(r"^(?:Bearer|Basic|Token|Bot|ApiKey|Digest)\s+", re.IGNORECA
 SECRET_KEY_SHAPE = re.compile(r"(?=.*[A-Z])(?=.*[a-z])(?=.*[0-9])[A-Za-z0-9/+]{40}")
 WORDY = re.compile(r"[A-Za-z][A-Za-z_.-]*[0-9]*|[0-9]+")
 CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+# documentation: the value of `Field(examples=[...])`, `Body(example=...)`, or of an "example(s)"
+# entry of a JSON schema (`json_schema_extra={"examples": [...]}`) shows what data looks like
+EXAMPLE_KEYWORDS = frozenset({"example", "examples", "openapi_examples"})
+EXAMPLE_KEYS = frozenset({"example", "examples"})
 
 
 def detectors() -> list[tuple[Any, str]]:
@@ -138,7 +142,9 @@ Looks at every string literal of every Python file (not only handlers) and repor
   `aws_secret_access_key`, `"Authorization": "Bearer ..."`);
 - a password written into a connection URL (`postgresql://app:S3cr3t@db/orders`).
 
-Left alone: empty strings, obvious placeholders (`"changeme"`, `"<token>"`, `"${TOKEN}"`,
+Left alone: documentation examples (literals inside an `example=`, `examples=` or
+`openapi_examples=` argument, as in pydantic's `Field(examples=[...])`, or inside an
+`"example"`/`"examples"` entry of a JSON schema), empty strings, obvious placeholders (`"changeme"`, `"<token>"`, `"${TOKEN}"`,
 `"xxx"`, `"your-api-key"`, AWS's documented `...EXAMPLE` keys), values that name a secret
 rather than hold it (`SECRET_ARN = "arn:..."`, `PASSWORD_PARAM = "/prod/db/password"`,
 `TOKEN_ENV = "API_TOKEN"`, `"secret_name": "prod/db"`), single plain words that are
@@ -196,6 +202,11 @@ keys, use the function's execution role: never put keys in a Lambda function at 
             "TOKEN_ENV = 'API_TOKEN'\nDEFAULT_PASSWORD = ''\n"
             "headers = {'Authorization': f\"Bearer {os.environ['TOKEN']}\"}\n"
             "config = {'password': '<set me>', 'api_key': '${API_KEY}', 'secret_name': 'prod/db'}\n"
+        ),
+        Example.code(
+            "from pydantic import BaseModel, Field\n\n\nclass Request(BaseModel):\n"
+            "    headers: dict[str, str] = Field(examples=[{'authorization': 'Bearer token123'}])\n",
+            note="documentation examples",
         ),
         Example(
             {"tests/test_auth.py": "API_KEY = 'f3a9c2e1b7d84c0f9e6a5b3d2c1e0f9a'\n"},
@@ -276,13 +287,16 @@ keys, use the function's execution role: never put keys in a Lambda function at 
         a token needs ``TOKEN_HINT`` in the literal, and a password in a URL needs ``://`` and
         ``@`` in it (both plain searches: a piece that has them gives a whole that has them);
         a secret-named binding is tested exactly as check tests it, on the same bindings
-        (:func:`_ast_bindings`) and the same whole value."""
+        (:func:`_ast_bindings`) and the same whole value; and documentation examples are the
+        same subtrees in both trees (:func:`_ast_examples`)."""
+        docs = _ast_examples(sketch)
         for const in sketch.nodes(ast.Constant):
             value = const.value
             if isinstance(value, str) and (TOKEN_HINT.search(value) or ("://" in value and "@" in value)):
-                return True
-        for name, value in _ast_bindings(sketch):
-            if self.is_secret_name(name) and self.plausible_value(value):
+                if id(const) not in docs:
+                    return True
+        for name, const in _ast_bindings(sketch):
+            if id(const) not in docs and self.is_secret_name(name) and self.plausible_value(_text(const)):
                 return True
         return False
 
@@ -316,10 +330,17 @@ keys, use the function's execution role: never put keys in a Lambda function at 
             )
 
     def _bindings(self, module: cst.Module) -> Iterator[tuple[cst.CSTNode, str | None, cst.BaseExpression]]:
-        """(node, bound name or None, string literal) for every string literal worth a look."""
+        """(node, bound name or None, string literal) for every string literal worth a look,
+        outside documentation examples."""
+        docs: set[int] = set()  # ids of the nodes inside an example (pre-order: seen before them)
         for node in walk_code(module):
-            if type(node) not in _BINDING_TYPES:
+            if type(node) not in _BINDING_TYPES or id(node) in docs:
                 continue  # the cheap exact-type test first: most nodes are none of these
+            example = _example_value(node)
+            if example is not None:
+                docs.add(id(example))
+                docs.update(id(n) for n in walk_code(example))
+                continue
             if isinstance(node, (cst.Assign, cst.AnnAssign)):
                 targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
                 if node.value is not None and _is_str(node.value):
@@ -345,8 +366,26 @@ _BINDING_TYPES: frozenset[type] = frozenset(
 )
 
 
-def _ast_bindings(sketch: Sketch) -> Iterator[tuple[str, str]]:
-    """(bound name, string value) for each binding ``_bindings`` gives a name, from ``ast``:
+def _example_value(node: cst.CSTNode) -> cst.BaseExpression | None:
+    """The value of ``node`` when it is a documentation example: an ``example(s)=`` argument
+    or an ``"example(s)"`` dict entry."""
+    if isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value in EXAMPLE_KEYWORDS:
+        return node.value
+    if isinstance(node, cst.DictElement) and string_value(node.key) in EXAMPLE_KEYS:
+        return node.value
+    return None
+
+
+def _ast_examples(sketch: Sketch) -> set[int]:
+    """Ids of the ``ast`` nodes inside documentation examples (as :func:`_example_value`)."""
+    roots: list[ast.AST] = [kw.value for kw in sketch.nodes(ast.keyword) if kw.arg in EXAMPLE_KEYWORDS]
+    for d in sketch.nodes(ast.Dict):
+        roots.extend(v for k, v in zip(d.keys, d.values, strict=True) if k is not None and _ast_str(k) and _text(k) in EXAMPLE_KEYS)
+    return {id(n) for root in roots for n in ast.walk(root)}
+
+
+def _ast_bindings(sketch: Sketch) -> Iterator[tuple[str, ast.Constant]]:
+    """(bound name, string constant) for each binding ``_bindings`` gives a name, from ``ast``:
     an assignment to a name, attribute or string subscript, a keyword argument, a dict entry
     with a string key, a parameter default. libcst's ``x["k",]`` has a one-string index that
     ``ast`` sees as a tuple: taken as the key too."""
@@ -355,30 +394,37 @@ def _ast_bindings(sketch: Sketch) -> Iterator[tuple[str, str]]:
             for target in node.targets:
                 name = _ast_target_name(target)
                 if name is not None:
-                    yield name, node.value.value  # type: ignore[attr-defined]
+                    yield name, node.value
     for ann in sketch.nodes(ast.AnnAssign):
         if ann.value is not None and _ast_str(ann.value):
             name = _ast_target_name(ann.target)
             if name is not None:
-                yield name, ann.value.value  # type: ignore[attr-defined]
+                yield name, ann.value
     for kw in sketch.nodes(ast.keyword):
         if kw.arg is not None and _ast_str(kw.value):
-            yield kw.arg, kw.value.value  # type: ignore[attr-defined]
+            yield kw.arg, kw.value
     for d in sketch.nodes(ast.Dict):
         for key, value in zip(d.keys, d.values, strict=True):
             if key is not None and _ast_str(key) and _ast_str(value):
-                yield key.value, value.value  # type: ignore[attr-defined]
+                yield _text(key), value
     for args in sketch.nodes(ast.arguments):
         positional = [*args.posonlyargs, *args.args]
         pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
         pairs.extend((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None)
         for arg, default in pairs:
             if _ast_str(default):
-                yield arg.arg, default.value  # type: ignore[attr-defined]
+                yield arg.arg, default
 
 
-def _ast_str(node: ast.expr) -> bool:
+def _ast_str(node: ast.expr) -> TypeGuard[ast.Constant]:
     return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _text(node: ast.Constant) -> str:
+    """The string of a constant :func:`_ast_str` accepted."""
+    value = node.value
+    assert isinstance(value, str)
+    return value
 
 
 def _ast_target_name(target: ast.expr) -> str | None:
@@ -391,7 +437,7 @@ def _ast_target_name(target: ast.expr) -> str | None:
         if isinstance(index, ast.Tuple) and len(index.elts) == 1:
             index = index.elts[0]
         if _ast_str(index):
-            return index.value  # type: ignore[attr-defined]
+            return _text(index)
     return None
 
 
