@@ -264,6 +264,12 @@ def test_shared_role_statements_are_reported_once_naming_every_function(tmp_path
     assert "sqs:SendMessage" in ll202 and "s3:*" not in ll202  # s3:* is LL201's
 
 
+def test_an_action_listed_twice_is_named_once(tmp_path: Path) -> None:
+    text = SHARED.replace("[s3:*, sqs:SendMessage]", "[sqs:SendMessage, iam:UpdateAccessKey, sqs:sendmessage]")
+    [(_, _, message)] = _run(tmp_path, text, ["LL202"])
+    assert message.lower().count("sqs:sendmessage") == 1 and "iam:UpdateAccessKey" in message, message
+
+
 def test_role_metadata_suppresses_its_statements(tmp_path: Path) -> None:
     text = SHARED.replace(
         "    Type: AWS::IAM::Role\n", "    Type: AWS::IAM::Role\n    Metadata:\n      lambdalint:\n        ignore: [LL201, LL203]\n"

@@ -191,9 +191,11 @@ restricted with `cloudwatch:namespace`. Read-only actions on `*` are left alone 
                 if star is None or st.has_condition or star.loc in seen:
                     continue
                 found: list[tuple[Val[str], list[ActionFact]]] = []
+                listed: set[str] = set()  # an action written twice is named once
                 for item in literal_items(st.actions):
-                    if is_full_wildcard(item.value):
-                        continue  # LL201's business
+                    if is_full_wildcard(item.value) or item.value.strip().lower() in listed:
+                        continue  # full wildcards are LL201's business
+                    listed.add(item.value.strip().lower())
                     writes = scopable_writes(item.value)
                     if writes:
                         found.append((item, writes))
