@@ -2,8 +2,10 @@
 
 Skipped: VCS, virtualenv, cache and build folders (``node_modules``, ``.aws-sam``, ``cdk.out``,
 ``.terraform``, ``.serverless``...), and vendored third-party code: any package or module that a
-sibling ``*.dist-info`` / ``*.egg-info`` folder claims (its ``top_level.txt``, else the first
-path component of the entries in its ``RECORD``), plus the metadata folders themselves.
+sibling ``*.dist-info`` folder claims (its ``top_level.txt``, else the first path component of
+the entries in its ``RECORD``), or a sibling ``*.egg-info`` folder holding ``installed-files.txt``
+(an old pip's install); plus the metadata folders themselves. An ``*.egg-info`` folder without
+it is the project's own metadata (``pip install -e .``, an unpacked sdist): its code is read.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ def vendored_names(dirpath: str, dirnames: list[str]) -> set[str]:
             continue
         names.add(d)
         meta = os.path.join(dirpath, d)
+        if d.endswith(".egg-info") and not os.path.isfile(os.path.join(meta, "installed-files.txt")):
+            continue  # the project's own metadata
         try:
             with open(os.path.join(meta, "top_level.txt"), encoding="utf-8") as fh:
                 names.update(line.strip() for line in fh if line.strip())

@@ -341,13 +341,19 @@ def _is_dir_follow(path: Path) -> bool:
 
 
 def _vendored_names(entries: list[os.DirEntry[str]]) -> set[str]:
-    """Top-level names that ``pip install -t`` put next to ``*.dist-info`` folders."""
+    """Top-level names that pip installed here (``pip install -t``), next to their metadata: a
+    ``*.dist-info`` folder, or an ``*.egg-info`` folder holding ``installed-files.txt`` (what
+    an old pip's ``setup.py install`` left). Any other ``*.egg-info`` is the project's own
+    metadata (``pip install -e .``, ``setup.py egg_info``, an unpacked sdist), next to the
+    project's own code: that code is linted."""
     infos = [e for e in entries if e.name.endswith((".dist-info", ".egg-info"))]
     if not infos:
         return set()
     names: set[str] = {e.name for e in infos}
     for info in infos:
         base = Path(info.path)
+        if info.name.endswith(".egg-info") and not (base / "installed-files.txt").is_file():
+            continue
         try:
             top = (base / "top_level.txt").read_text(encoding="utf-8", errors="replace").split()
         except OSError:

@@ -54,6 +54,19 @@ def test_vendored_packages_next_to_dist_info_are_skipped(tmp_path: Path) -> None
     assert names(d.python, tmp_path) == ["src/app.py"]
 
 
+def test_packages_next_to_their_own_egg_info_are_the_projects_code(tmp_path: Path) -> None:
+    # `pip install -e .` or `setup.py egg_info` writes the project's metadata next to its code
+    write(tmp_path, "orders/app.py")
+    write(tmp_path, "orders.egg-info/top_level.txt", "orders\n")
+    write(tmp_path, "orders.egg-info/SOURCES.txt", "orders/app.py\n")
+    # an old pip's `setup.py install` into a vendored folder left installed-files.txt
+    write(tmp_path, "vendor/simplejson/__init__.py")
+    write(tmp_path, "vendor/simplejson-3.19.egg-info/top_level.txt", "simplejson\n")
+    write(tmp_path, "vendor/simplejson-3.19.egg-info/installed-files.txt", "../simplejson/__init__.py\n")
+    d = discover([tmp_path], DEFAULT_EXCLUDE, True, tmp_path)
+    assert names(d.python, tmp_path) == ["orders/app.py"]
+
+
 def test_gitignore_prunes_below_but_never_the_given_path(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     write(tmp_path, ".gitignore", "build/\n*.gen.py\n")
