@@ -41,6 +41,9 @@ DEFAULT_EXCLUDE = [
     "dist-packages",
     "**/cdk.out/asset.*",
     "*.egg-info",
+    # project templates (cookiecutter, copier): `{{cookiecutter.project_name}}/` holds Jinja
+    # sources of a template and its code, not something that deploys as it is
+    "*{{*}}*/",
 ]
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")

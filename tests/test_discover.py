@@ -67,6 +67,20 @@ def test_packages_next_to_their_own_egg_info_are_the_projects_code(tmp_path: Pat
     assert names(d.python, tmp_path) == ["orders/app.py"]
 
 
+def test_project_templates_are_skipped_unless_given(tmp_path: Path) -> None:
+    # cookiecutter/copier sources: `Runtime: {{ cookiecutter.runtime }}` and `{%- for ... %}`
+    # are not YAML, and the folder deploys nothing as it is
+    folder = "init/cookiecutter-sam-python/{{cookiecutter.project_name}}"
+    write(tmp_path, f"{folder}/template.yaml", "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n")
+    write(tmp_path, f"{folder}/hello_world/app.py")
+    write(tmp_path, "src/app.py")
+    d = discover([tmp_path], DEFAULT_EXCLUDE, True, tmp_path)
+    assert names(d.python, tmp_path) == ["src/app.py"] and d.templates == []
+    d = discover([tmp_path / folder], DEFAULT_EXCLUDE, True, tmp_path)
+    assert names(d.python, tmp_path) == [f"{folder}/hello_world/app.py"]
+    assert names(d.templates, tmp_path) == [f"{folder}/template.yaml"]
+
+
 def test_gitignore_prunes_below_but_never_the_given_path(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     write(tmp_path, ".gitignore", "build/\n*.gen.py\n")
