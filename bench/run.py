@@ -375,22 +375,25 @@ def lambdalint_tools(args: argparse.Namespace, tree: str, notes: list[str]) -> l
 
 
 class Toucher:
-    """Appends a comment line to one handler before each 'touched' run; restores it at the end."""
+    """Appends a comment line to one handler before each 'touched' run; restores it at the end.
+    A tree without handlers gets one of its other Python files touched instead."""
 
-    def __init__(self, tree: str) -> None:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        with open(self.path, "rb") as fh:
+            self.original = fh.read()
+
+    @staticmethod
+    def pick(tree: str) -> str | None:
+        files = list(walk.python_files(tree))
         handlers = []
-        for path in walk.python_files(tree):
+        for path in files:
             with open(path, "rb") as fh:
                 data = fh.read()
             if b"def lambda_handler(" in data or b"def handler(" in data:
                 handlers.append(path)
-        if not handlers:
-            raise SystemExit(
-                "no handler file (def lambda_handler / def handler) to touch in the tree"
-            )
-        self.path = handlers[len(handlers) // 2]
-        with open(self.path, "rb") as fh:
-            self.original = fh.read()
+        chosen = handlers or files
+        return chosen[len(chosen) // 2] if chosen else None
 
     def touch(self, rep: int) -> None:
         with open(self.path, "ab") as fh:
@@ -679,8 +682,13 @@ def main(argv: list[str] | None = None) -> int:
                 notes.append(f"lambdalint: priming run failed, skipped: {err}")
                 tools = [t for t in tools if not t.name.startswith("lambdalint")]
             else:
-                toucher = Toucher(tree)
-                by["lambdalint-touched"].before = toucher.touch
+                picked = Toucher.pick(tree)
+                if picked is None:
+                    notes.append("lambdalint-touched: no Python file to touch in the tree, skipped")
+                    tools = [t for t in tools if t.name != "lambdalint-touched"]
+                else:
+                    toucher = Toucher(picked)
+                    by["lambdalint-touched"].before = toucher.touch
         for t in tools:
             print(f"  {t.name:<20}{t.version}", file=sys.stderr)
 
