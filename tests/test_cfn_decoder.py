@@ -61,6 +61,28 @@ def test_syntax_errors_and_a_later_full_import_still_work() -> None:
     assert "rules CloudFormationLintRule" in out
 
 
+def test_a_syntax_error_does_not_import_the_rule_engine() -> None:
+    """lambdalint decodes through ``cfn_decoder.decode_str``: cfn-lint's error matches get the
+    stand-in ``ParseError`` instead of the whole of ``cfnlint.rules``; a JSON error too."""
+    out = _run(
+        """
+        import sys
+        from lambdalint.loaders import cfn_decoder
+        template, matches = cfn_decoder.decode_str("Resources: [\\n  a: b\\n")
+        print("yaml", template, [(m.linenumber, m.rule.id) for m in matches], bool(matches[0].message))
+        template, matches = cfn_decoder.decode_str('{\\n  "Resources": {,\\n}')
+        print("json", template, [(m.linenumber, m.rule.id) for m in matches])
+        print("heavy", sorted(m for m in ("cfnlint.rules", "cfnlint.rules.errors") if m in sys.modules))
+        from cfnlint.rules import CloudFormationLintRule
+        print("rules", CloudFormationLintRule.__name__)
+        """
+    )
+    assert "yaml None [(3, 'E0000')] True" in out
+    assert "json None [(2, 'E0000')]" in out
+    assert "heavy []" in out
+    assert "rules CloudFormationLintRule" in out
+
+
 def test_cfnlint_imported_first_is_used_as_it_is() -> None:
     out = _run(
         """

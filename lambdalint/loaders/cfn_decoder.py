@@ -10,10 +10,13 @@ matches name).
 :func:`load` imports those modules for real, from cfn-lint's own files, while a light
 ``cfnlint`` package (whose ``__init__`` runs only when something asks it for a name it does
 not have yet) and a stand-in for those two ``cfnlint.rules`` names are in ``sys.modules``.
-The stand-ins are removed afterwards, so a later ``import cfnlint.rules`` (cfn-lint's decoder
-does that itself when it reports a YAML syntax error) gets the real modules. If anything in
-that goes differently than expected (another cfn-lint version), everything it imported is
-forgotten and cfn-lint is imported the ordinary way.
+The stand-ins are removed afterwards, so a later ``import cfnlint.rules`` gets the real
+modules. If anything in that goes differently than expected (another cfn-lint version),
+everything it imported is forgotten and cfn-lint is imported the ordinary way.
+
+cfn-lint's decoder imports ``cfnlint.rules.errors`` itself when it reports a syntax error:
+:func:`decode_str` puts the stand-ins back for the call, so a malformed template does not cost
+the import of the whole rule engine either (about 0.5 s, in every process that meets one).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
@@ -69,6 +74,37 @@ def load() -> ModuleType:
     return module
 
 
+def decode_str(text: str) -> tuple[Any, list[Any]]:
+    """cfn-lint's ``decode_str(text)``: the template with line marks, and the matches for what
+    could not be decoded. While it runs, ``cfnlint.rules`` not being imported yet, its two names
+    the decoder's error matches need are the stand-ins."""
+    module = load()
+    if "cfnlint.rules" in sys.modules:
+        return module.decode_str(text)  # type: ignore[no-any-return]
+    with _standing_in(list(getattr(sys.modules.get("cfnlint"), "__path__", []))):
+        return module.decode_str(text)  # type: ignore[no-any-return]
+
+
+@contextmanager
+def _standing_in(base: list[str]) -> Iterator[None]:
+    """``cfnlint.rules`` and ``cfnlint.rules.errors`` as stand-ins in ``sys.modules`` (their
+    ``Match`` needs ``cfnlint.match`` importable), removed again afterwards."""
+    rules = ModuleType("cfnlint.rules")
+    rules.__path__ = [f"{b}/rules" for b in base]
+    errors = ModuleType("cfnlint.rules.errors")
+    errors.__path__ = [f"{b}/rules/errors" for b in base]
+    errors.ParseError = _ParseError  # type: ignore[attr-defined]
+    stand_ins = {"cfnlint.rules": rules, "cfnlint.rules.errors": errors}
+    sys.modules.update(stand_ins)
+    try:
+        rules.Match = importlib.import_module("cfnlint.match").Match  # type: ignore[attr-defined]
+        yield
+    finally:
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+
+
 def _load_light() -> ModuleType | None:
     if "cfnlint" in sys.modules:
         return None  # cfn-lint is imported already: use it as it is
@@ -82,28 +118,17 @@ def _load_light() -> ModuleType | None:
     package.__file__ = spec.origin
     package.__path__ = base
     package.__package__ = "cfnlint"
-    rules = ModuleType("cfnlint.rules")
-    rules.__path__ = [f"{b}/rules" for b in base]
-    errors = ModuleType("cfnlint.rules.errors")
-    errors.__path__ = [f"{b}/rules/errors" for b in base]
-    stand_ins = {"cfnlint.rules": rules, "cfnlint.rules.errors": errors}
     before = set(sys.modules)
     sys.modules["cfnlint"] = package
-    sys.modules.update(stand_ins)
     try:
-        rules.Match = importlib.import_module("cfnlint.match").Match  # type: ignore[attr-defined]
-        errors.ParseError = _ParseError  # type: ignore[attr-defined]
-        module = importlib.import_module(DECODER)
-        for name in ("decode_str", "cfn_yaml", "cfn_json"):
-            if not hasattr(module, name):
-                raise ImportError(f"{DECODER} has no {name}")
-        importlib.import_module("cfnlint.decode.node")
+        with _standing_in(base):
+            module = importlib.import_module(DECODER)
+            for name in ("decode_str", "cfn_yaml", "cfn_json"):
+                if not hasattr(module, name):
+                    raise ImportError(f"{DECODER} has no {name}")
+            importlib.import_module("cfnlint.decode.node")
     except Exception:  # an unexpected cfn-lint layout: forget this attempt entirely
         for name in set(sys.modules) - before:
             del sys.modules[name]
         return None
-    finally:
-        for name, stand_in in stand_ins.items():
-            if sys.modules.get(name) is stand_in:
-                del sys.modules[name]
     return module

@@ -212,7 +212,7 @@ def load(path: Path, data: bytes, project: Project) -> None:
     from lambdalint.loaders import cfn_decoder  # only when a template exists
 
     try:
-        template, matches = cfn_decoder.load().decode_str(text)
+        template, matches = cfn_decoder.decode_str(text)
     except RecursionError:
         project.findings.append(parse_error(path, "template is nested too deeply to parse"))
         return
