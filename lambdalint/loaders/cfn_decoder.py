@@ -80,9 +80,9 @@ def decode_str(text: str) -> tuple[Any, list[Any]]:
     the decoder's error matches need are the stand-ins."""
     module = load()
     if "cfnlint.rules" in sys.modules:
-        return module.decode_str(text)  # type: ignore[no-any-return]
+        return module.decode_str(text)
     with _standing_in(list(getattr(sys.modules.get("cfnlint"), "__path__", []))):
-        return module.decode_str(text)  # type: ignore[no-any-return]
+        return module.decode_str(text)
 
 
 @contextmanager
