@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from functools import cached_property
@@ -49,6 +50,12 @@ DEFAULT_NOT_SECRET = [
     "PATTERN", "REGEX", "FORMAT", "POLICY", "HINT", "TEXT", "TITLE", "DESCRIPTION", "ENV", "VAR", "SOURCE",
     "STORE", "CACHE", "TEMPLATE", "KIND", "ATTRIBUTE", "COLUMN", "PROPERTY", "ROLE", "ALGORITHM", "ALG",
     "ENCODING", "CHARSET", "DIR", "FOLDER", "REF", "REFERENCE", "SSM", "KMS", "HASH", "HASHED", "DIGEST",
+    "ALPHABET", "CHARS", "CHARACTERS", "POSITION", "USED", "CHANGED", "ROTATION", "STATUS", "STATE", "COUNT",
+    "DATE", "TIME", "TIMESTAMP", "AT",
+    # tokens that are not credentials: pagination, idempotency, optimistic locking, verification
+    "NEXT_TOKEN", "INPUT_TOKEN", "OUTPUT_TOKEN", "CONTINUATION_TOKEN", "PAGE_TOKEN", "PAGINATION_TOKEN",
+    "CLIENT_TOKEN", "IDEMPOTENCY_TOKEN", "UPDATE_TOKEN", "CHANGE_TOKEN", "SYNC_TOKEN", "VERIFICATION_TOKEN",
+    "RESUMPTION_TOKEN", "CANCELLATION_TOKEN",
 ]
 PLACEHOLDER_WORDS = (
     "changeme", "change-me", "change_me", "replace", "example", "placeholder", "dummy", "sample", "fake",
@@ -67,6 +74,7 @@ SCHEME = re.compile(r"^(?:Bearer|Basic|Token|Bot|ApiKey|Digest)\s+", re.IGNORECA
 SECRET_KEY_SHAPE = re.compile(r"(?=.*[A-Z])(?=.*[a-z])(?=.*[0-9])[A-Za-z0-9/+]{40}")
 WORDY = re.compile(r"[A-Za-z][A-Za-z_.-]*[0-9]*|[0-9]+")
 CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+IDENTIFIER = re.compile(r"_*[a-z]+(?:_[a-z]+)+_*")  # "not_supported", "next_marker", "__internal__"
 # documentation: the value of `Field(examples=[...])`, `Body(example=...)`, or of an "example(s)"
 # entry of a JSON schema (`json_schema_extra={"examples": [...]}`) shows what data looks like
 EXAMPLE_KEYWORDS = frozenset({"example", "examples", "openapi_examples"})
@@ -142,14 +150,27 @@ Looks at every string literal of every Python file (not only handlers) and repor
   `aws_secret_access_key`, `"Authorization": "Bearer ..."`);
 - a password written into a connection URL (`postgresql://app:S3cr3t@db/orders`).
 
-Left alone: documentation examples (literals inside an `example=`, `examples=` or
-`openapi_examples=` argument, as in pydantic's `Field(examples=[...])`, or inside an
-`"example"`/`"examples"` entry of a JSON schema), empty strings, obvious placeholders (`"changeme"`, `"<token>"`, `"${TOKEN}"`,
-`"xxx"`, `"your-api-key"`, AWS's documented `...EXAMPLE` keys), values that name a secret
-rather than hold it (`SECRET_ARN = "arn:..."`, `PASSWORD_PARAM = "/prod/db/password"`,
-`TOKEN_ENV = "API_TOKEN"`, `"secret_name": "prod/db"`), single plain words that are
-modes or names rather than secrets (`token_use = "access"`, `token_type = "Bearer"`),
-regular expressions (`TOKEN_PATTERN = r"[a-z0-9]{32}"`), messages with spaces, and test files (unless `include-tests` is set).
+Left alone:
+
+- documentation: docstrings and other bare string statements, and literals inside an
+  `example=`, `examples=` or `openapi_examples=` argument (pydantic's
+  `Field(examples=[...])`) or an `"example"`/`"examples"` entry of a JSON schema;
+- empty strings and obvious placeholders (`"changeme"`, `"<token>"`, `"${TOKEN}"`, `"xxx"`,
+  `"your-api-key"`, AWS's documented `...EXAMPLE` keys), and dummies typed in keyboard order
+  (`"ABC12345"`, `"1a2b3c4d-5e6f-..."`);
+- values that name a secret rather than hold it (`SECRET_ARN = "arn:..."`,
+  `PASSWORD_PARAM = "/prod/db/password"`, `TOKEN_ENV = "API_TOKEN"`,
+  `"secret_name": "prod/db"`);
+- identifiers: single plain words that are modes or names (`token_use = "access"`,
+  `token_type = "Bearer"`), `snake_case` values (`password_last_used = "not_supported"`),
+  qualified names (`"AWS::SecretsManager::Secret"`), and a constant or enum member whose value
+  spells its own name (`v1Token = "v1Token"`);
+- names whose last word says they are not the secret itself (`..._ALPHABET`, `..._POSITION`,
+  `..._STATUS`, `..._USED`, `..._AT`... see `not-secret-suffixes`), including tokens that are
+  not credentials: pagination, idempotency and optimistic-locking tokens (`next_token`,
+  `input_token`, `client_token`, `update_token`, `verification_token`...);
+- regular expressions (`TOKEN_PATTERN = r"[a-z0-9]{32}"`), messages with spaces, and test
+  files (unless `include-tests` is set).
 
 ## Why it matters
 A secret in source code is in every clone, fork, CI log, build artifact and deployment
@@ -250,15 +271,20 @@ keys, use the function's execution role: never put keys in a Lambda function at 
         norm = normalise(name)
         if not self.secret_name.search(norm):
             return False
-        if norm.endswith(self.not_secret) or norm.startswith(("NO_", "IS_", "HAS_", "USE_", "SKIP_", "ENABLE_", "MIN_", "MAX_")):
+        if f"_{norm}".endswith(self.not_secret) or norm.startswith(("NO_", "IS_", "HAS_", "USE_", "SKIP_", "ENABLE_", "MIN_", "MAX_")):
             return False
         return True
 
-    def plausible_value(self, value: str) -> bool:
-        """Could ``value`` be a real secret (not a placeholder, reference or message)?"""
+    def plausible_value(self, value: str, name: str | None = None) -> bool:
+        """Could ``value``, bound to ``name``, be a real secret (not a placeholder, reference,
+        identifier or message)?"""
         v = SCHEME.sub("", value.strip())
         if len(v) < 4 or any(c.isspace() for c in v):
             return False
+        if name is not None and _words(v) == _words(name):
+            return False  # an enum member or a constant naming itself: v1Token = "v1Token"
+        if IDENTIFIER.fullmatch(v) or _ascending(v):
+            return False  # an identifier ("no_information"), a typed dummy ("ABC12345", "1a2b3c4d-...")
         low = v.lower()
         if PLACEHOLDER.match(v) or any(word in low for word in PLACEHOLDER_WORDS):
             return False
@@ -268,6 +294,8 @@ keys, use the function's execution role: never put keys in a Lambda function at 
             return True
         if "/" in v and all(WORDY.fullmatch(part) for part in v.split("/")):
             return False  # a secret's name or path: prod/db/password
+        if "::" in v and all(WORDY.fullmatch(part) for part in v.split("::")):
+            return False  # a qualified name: AWS::SecretsManager::Secret
         if self.secret_name.search(normalise(v)) and re.fullmatch(r"[A-Za-z_.-]+", v):
             return False  # a key name used as a value: "access_token", "X-Api-Key"
         if re.fullmatch(r"[a-z]+|[A-Z]+|[A-Z][a-z]+", v) and len(v) < 16:
@@ -287,16 +315,16 @@ keys, use the function's execution role: never put keys in a Lambda function at 
         a token needs ``TOKEN_HINT`` in the literal, and a password in a URL needs ``://`` and
         ``@`` in it (both plain searches: a piece that has them gives a whole that has them);
         a secret-named binding is tested exactly as check tests it, on the same bindings
-        (:func:`_ast_bindings`) and the same whole value; and documentation examples are the
-        same subtrees in both trees (:func:`_ast_examples`)."""
-        docs = _ast_examples(sketch)
+        (:func:`_ast_bindings`) and the same whole value; and documentation is the same
+        subtrees in both trees (:func:`_ast_documentation`)."""
+        docs = _ast_documentation(sketch)
         for const in sketch.nodes(ast.Constant):
             value = const.value
             if isinstance(value, str) and (TOKEN_HINT.search(value) or ("://" in value and "@" in value)):
                 if id(const) not in docs:
                     return True
         for name, const in _ast_bindings(sketch):
-            if id(const) not in docs and self.is_secret_name(name) and self.plausible_value(_text(const)):
+            if id(const) not in docs and self.is_secret_name(name) and self.plausible_value(_text(const), name):
                 return True
         return False
 
@@ -311,7 +339,7 @@ keys, use the function's execution role: never put keys in a Lambda function at 
             if value is None:
                 continue
             kind = token_kind(value)
-            if kind is None and name is not None and self.is_secret_name(name) and self.plausible_value(value):
+            if kind is None and name is not None and self.is_secret_name(name) and self.plausible_value(value, name):
                 kind = "secret"
             if kind is None and "://" in value:
                 creds = URL_CREDENTIALS.match(value.strip())
@@ -331,15 +359,17 @@ keys, use the function's execution role: never put keys in a Lambda function at 
 
     def _bindings(self, module: cst.Module) -> Iterator[tuple[cst.CSTNode, str | None, cst.BaseExpression]]:
         """(node, bound name or None, string literal) for every string literal worth a look,
-        outside documentation examples."""
-        docs: set[int] = set()  # ids of the nodes inside an example (pre-order: seen before them)
+        outside documentation (:func:`_documentation`)."""
+        docs: set[int] = set()  # ids of the nodes inside documentation (pre-order: seen before them)
         for node in walk_code(module):
             if type(node) not in _BINDING_TYPES or id(node) in docs:
                 continue  # the cheap exact-type test first: most nodes are none of these
-            example = _example_value(node)
-            if example is not None:
-                docs.add(id(example))
-                docs.update(id(n) for n in walk_code(example))
+            doc = _documentation(node)
+            if doc is not None:
+                docs.add(id(doc))
+                docs.update(id(n) for n in walk_code(doc))
+                continue
+            if isinstance(node, cst.Expr):
                 continue
             if isinstance(node, (cst.Assign, cst.AnnAssign)):
                 targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
@@ -362,13 +392,16 @@ keys, use the function's execution role: never put keys in a Lambda function at 
 # the node types _bindings looks at (libcst has no subclasses of them, so an exact type test
 # is equivalent to isinstance, which is slow against libcst's abstract node classes)
 _BINDING_TYPES: frozenset[type] = frozenset(
-    {cst.Assign, cst.AnnAssign, cst.Arg, cst.DictElement, cst.Param, cst.SimpleString, cst.ConcatenatedString}
+    {cst.Assign, cst.AnnAssign, cst.Arg, cst.DictElement, cst.Param, cst.SimpleString, cst.ConcatenatedString, cst.Expr}
 )
 
 
-def _example_value(node: cst.CSTNode) -> cst.BaseExpression | None:
-    """The value of ``node`` when it is a documentation example: an ``example(s)=`` argument
-    or an ``"example(s)"`` dict entry."""
+def _documentation(node: cst.CSTNode) -> cst.BaseExpression | None:
+    """What in ``node`` is documentation, not data the program uses: the string of a docstring
+    or of any other bare string statement, the value of an ``example(s)=`` argument or of an
+    ``"example(s)"`` dict entry."""
+    if isinstance(node, cst.Expr):
+        return node.value if _is_str(node.value) else None
     if isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value in EXAMPLE_KEYWORDS:
         return node.value
     if isinstance(node, cst.DictElement) and string_value(node.key) in EXAMPLE_KEYS:
@@ -376,9 +409,10 @@ def _example_value(node: cst.CSTNode) -> cst.BaseExpression | None:
     return None
 
 
-def _ast_examples(sketch: Sketch) -> set[int]:
-    """Ids of the ``ast`` nodes inside documentation examples (as :func:`_example_value`)."""
+def _ast_documentation(sketch: Sketch) -> set[int]:
+    """Ids of the ``ast`` nodes inside documentation (as :func:`_documentation`)."""
     roots: list[ast.AST] = [kw.value for kw in sketch.nodes(ast.keyword) if kw.arg in EXAMPLE_KEYWORDS]
+    roots.extend(e.value for e in sketch.nodes(ast.Expr) if _ast_str(e.value))
     for d in sketch.nodes(ast.Dict):
         roots.extend(v for k, v in zip(d.keys, d.values, strict=True) if k is not None and _ast_str(k) and _text(k) in EXAMPLE_KEYS)
     return {id(n) for root in roots for n in ast.walk(root)}
@@ -453,6 +487,25 @@ def _target_name(target: cst.BaseExpression) -> str | None:
     if isinstance(target, cst.Subscript) and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
         return string_value(target.slice[0].slice.value)
     return None
+
+
+def _words(text: str) -> str:
+    """``text`` as upper-case words joined by ``_``: "v1Token", "V1_TOKEN" and
+    "AWS::SecretsManager::Secret" / "AWS_SecretsManager_Secret" compare equal."""
+    return re.sub(r"[^A-Z0-9]+", "_", CAMEL.sub("_", text).upper()).strip("_")
+
+
+def _ascending(value: str) -> bool:
+    """A dummy typed along the keyboard's order: its letters and its digits each run upwards
+    ("ABC12345", "abcdef123456", "1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"), wrapping from 9 to 0 and
+    from any letter back to a."""
+    steps = ascending = 0
+    for run in ([c for c in value.lower() if "a" <= c <= "z"], [c for c in value if c.isdigit()]):
+        for a, b in itertools.pairwise(run):
+            steps += 1
+            if ord(b) - ord(a) == 1 or (b == "0" and a == "9") or (b == "a" and a.isalpha() and a != "a"):
+                ascending += 1
+    return steps >= 4 and ascending >= 0.9 * steps
 
 
 def _redact(value: str) -> str:
