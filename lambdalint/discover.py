@@ -74,8 +74,13 @@ NOT_TEMPLATES = {
     ".eslintrc.json",
     "renovate.json",
 }
-TEMPLATE_SNIFF = re.compile(
-    rb"AWSTemplateFormatVersion|AWS::Serverless-2016-10-31|[\"']?Type[\"']?\s*:\s*[\"']?AWS::[A-Za-z0-9]+::"
+# what only a template has: its format version, the SAM transform, or a resource `Type: AWS::X::Y`.
+# Two searches, each starting with a literal that the regex engine looks for quickly: one
+# alternation of the three is about twenty times slower on large JSON data files, which
+# projects do keep next to their code.
+TEMPLATE_SNIFF = (
+    re.compile(rb"AWSTemplateFormatVersion|AWS::Serverless-2016-10-31"),
+    re.compile(rb"Type[\"']?\s*:\s*[\"']?AWS::[A-Za-z0-9]+::"),
 )
 MAX_SNIFF_BYTES = 64 * 1024 * 1024
 
@@ -331,7 +336,7 @@ class Walker:
                 if explicit:
                     self.out.unreadable[path] = exc.strerror or str(exc)
                 return
-            if TEMPLATE_SNIFF.search(data):
+            if any(sniff.search(data) for sniff in TEMPLATE_SNIFF):
                 self.out.templates.append(path)
                 self.out.contents[path] = data
 

@@ -184,3 +184,21 @@ def test_gitignore_with_negations_and_shared_texts(tmp_path: Path) -> None:
         write(tmp_path, f"{folder}/app.py")
     d = discover([tmp_path], DEFAULT_EXCLUDE, True, tmp_path)
     assert names(d.python, tmp_path) == ["a/app.py", "a/keep.gen.py", "b/app.py", "b/keep.gen.py"]
+
+
+@pytest.mark.parametrize(
+    ("text", "template"),
+    [
+        ('{"Resources": {"Fn": {"Type": "AWS::Lambda::Function"}}}', True),
+        ("Resources:\n  Fn:\n    'Type' : 'AWS::Lambda::Function'\n", True),
+        ("Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n", True),
+        ("AWSTemplateFormatVersion: '2010-09-09'\n", True),
+        ("Transform: AWS::Serverless-2016-10-31\n", True),
+        ('{"regions": ["eu-west-1"], "note": "AWS::Region is a pseudo parameter", "Type": "AWS"}', False),
+        ('{"instance_types": {"t3.micro": {"Type": "burstable"}}}', False),
+    ],
+)
+def test_templates_are_recognised_by_content(tmp_path: Path, text: str, template: bool) -> None:
+    write(tmp_path, "infra/stack.json", text)
+    d = discover([tmp_path], DEFAULT_EXCLUDE, True, tmp_path)
+    assert names(d.templates, tmp_path) == (["infra/stack.json"] if template else [])
