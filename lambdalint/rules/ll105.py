@@ -54,8 +54,8 @@ DEFAULT_NOT_SECRET = [
     "DATE", "TIME", "TIMESTAMP", "AT",
     # tokens that are not credentials: pagination, idempotency, optimistic locking, verification
     "NEXT_TOKEN", "INPUT_TOKEN", "OUTPUT_TOKEN", "CONTINUATION_TOKEN", "PAGE_TOKEN", "PAGINATION_TOKEN",
-    "CLIENT_TOKEN", "IDEMPOTENCY_TOKEN", "UPDATE_TOKEN", "CHANGE_TOKEN", "SYNC_TOKEN", "VERIFICATION_TOKEN",
-    "RESUMPTION_TOKEN", "CANCELLATION_TOKEN",
+    "IDEMPOTENCY_TOKEN", "UPDATE_TOKEN", "CHANGE_TOKEN", "SYNC_TOKEN", "RESUMPTION_TOKEN", "CANCELLATION_TOKEN",
+    # not CLIENT_TOKEN (Vault's client tokens are credentials) nor VERIFICATION_TOKEN (Slack's are)
 ]
 PLACEHOLDER_WORDS = (
     "changeme", "change-me", "change_me", "replace", "example", "placeholder", "dummy", "sample", "fake",
@@ -168,7 +168,7 @@ Left alone:
 - names whose last word says they are not the secret itself (`..._ALPHABET`, `..._POSITION`,
   `..._STATUS`, `..._USED`, `..._AT`... see `not-secret-suffixes`), including tokens that are
   not credentials: pagination, idempotency and optimistic-locking tokens (`next_token`,
-  `input_token`, `client_token`, `update_token`, `verification_token`...);
+  `input_token`, `idempotency_token`, `update_token`...);
 - regular expressions (`TOKEN_PATTERN = r"[a-z0-9]{32}"`), messages with spaces, and test
   files (unless `include-tests` is set).
 
