@@ -103,11 +103,13 @@ def cfn_templates(root: str) -> list[str]:
 
 
 def vendored_dirs(root: str) -> list[str]:
-    """Every vendored package folder / module below ``root`` outside the skipped folders."""
+    """Every vendored package folder / module and project-template folder below ``root``
+    outside the skipped folders: what a tool given only ``SKIP_DIRS`` must also be told to skip."""
     out: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
         vendored = vendored_names(dirpath, dirnames)
         out += [os.path.join(dirpath, n) for n in sorted(vendored) if n in dirnames]
+        out += [os.path.join(dirpath, d) for d in sorted(dirnames) if d not in SKIP_DIRS and _project_template(d)]
         out += [
             os.path.join(dirpath, n + ".py") for n in sorted(vendored) if n + ".py" in filenames
         ]

@@ -179,7 +179,8 @@ def test_secret_names() -> None:
 
 
 def test_ll105_token_formats_and_values() -> None:
-    assert token_kind("AKIAQWERTYUIOPASDFGH") == "AWS access key"
+    assert token_kind("AKIAQWERTYUIOPASDFGH") == ("AWS access key", "AKIAQWERTYUIOPASDFGH")
+    assert token_kind('conn = connect(key="AKIAQWERTYUIOPASDFGH")') == ("AWS access key", "AKIAQWERTYUIOPASDFGH")
     assert token_kind("AKIAIOSFODNN7EXAMPLE") is None
     assert token_kind("https://example.com/path") is None
     rule = HardcodedSecret()

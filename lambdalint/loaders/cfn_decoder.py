@@ -88,7 +88,9 @@ def decode_str(text: str) -> tuple[Any, list[Any]]:
 @contextmanager
 def _standing_in(base: list[str]) -> Iterator[None]:
     """``cfnlint.rules`` and ``cfnlint.rules.errors`` as stand-ins in ``sys.modules`` (their
-    ``Match`` needs ``cfnlint.match`` importable), removed again afterwards."""
+    ``Match`` needs ``cfnlint.match`` importable), removed again afterwards. ``sys.modules`` is
+    the process's: not for use from several threads at once (lambdalint's parallel work runs
+    in processes)."""
     rules = ModuleType("cfnlint.rules")
     rules.__path__ = [f"{b}/rules" for b in base]
     errors = ModuleType("cfnlint.rules.errors")

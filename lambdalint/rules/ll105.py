@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ast
-import itertools
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import Any, TypeGuard
@@ -53,9 +53,10 @@ DEFAULT_NOT_SECRET = [
     "ALPHABET", "CHARS", "CHARACTERS", "POSITION", "USED", "CHANGED", "ROTATION", "STATUS", "STATE", "COUNT",
     "DATE", "TIME", "TIMESTAMP", "AT",
     # tokens that are not credentials: pagination, idempotency, optimistic locking, verification
-    "NEXT_TOKEN", "INPUT_TOKEN", "OUTPUT_TOKEN", "CONTINUATION_TOKEN", "PAGE_TOKEN", "PAGINATION_TOKEN",
+    "NEXT_TOKEN", "INPUT_TOKEN", "OUTPUT_TOKEN", "CONTINUATION_TOKEN", "PAGINATION_TOKEN",
     "IDEMPOTENCY_TOKEN", "UPDATE_TOKEN", "CHANGE_TOKEN", "SYNC_TOKEN", "RESUMPTION_TOKEN", "CANCELLATION_TOKEN",
-    # not CLIENT_TOKEN (Vault's client tokens are credentials) nor VERIFICATION_TOKEN (Slack's are)
+    # not CLIENT_TOKEN, PAGE_TOKEN nor VERIFICATION_TOKEN: Vault's client tokens, Facebook's page
+    # access tokens and Slack's verification tokens are credentials
 ]
 PLACEHOLDER_WORDS = (
     "changeme", "change-me", "change_me", "replace", "example", "placeholder", "dummy", "sample", "fake",
@@ -98,14 +99,15 @@ def detectors() -> list[tuple[Any, str]]:
     return _detectors
 
 
-def token_kind(value: str) -> str | None:
-    """What kind of known token ``value`` contains (by detect-secrets' format plugins)."""
+def token_kind(value: str) -> tuple[str, str] | None:
+    """What kind of known token ``value`` contains (by detect-secrets' format plugins), and the
+    token itself."""
     if not TOKEN_HINT.search(value):
         return None
     for plugin, what in detectors():
         for match in plugin.analyze_string(value):
             if "EXAMPLE" not in match.upper() and "EXAMPLE" not in value:
-                return what
+                return what, match
     return None
 
 
@@ -154,17 +156,20 @@ Left alone:
 
 - documentation: docstrings and other bare string statements, and literals inside an
   `example=`, `examples=` or `openapi_examples=` argument (pydantic's
-  `Field(examples=[...])`) or an `"example"`/`"examples"` entry of a JSON schema;
+  `Field(examples=[...])`) or an `"example"`/`"examples"` entry of a JSON schema, as far as
+  secret-named values and connection URLs go. A known token format is reported even there:
+  a real key in a docstring, in code commented out with triple quotes or in an example is
+  leaked all the same;
 - empty strings and obvious placeholders (`"changeme"`, `"<token>"`, `"${TOKEN}"`, `"xxx"`,
-  `"your-api-key"`, AWS's documented `...EXAMPLE` keys), and dummies typed in keyboard order
-  (`"ABC12345"`, `"1a2b3c4d-5e6f-..."`);
+  `"your-api-key"`, AWS's documented `...EXAMPLE` keys);
 - values that name a secret rather than hold it (`SECRET_ARN = "arn:..."`,
   `PASSWORD_PARAM = "/prod/db/password"`, `TOKEN_ENV = "API_TOKEN"`,
   `"secret_name": "prod/db"`);
 - identifiers: single plain words that are modes or names (`token_use = "access"`,
-  `token_type = "Bearer"`), `snake_case` values (`password_last_used = "not_supported"`),
-  qualified names (`"AWS::SecretsManager::Secret"`), and a constant or enum member whose value
-  spells its own name (`v1Token = "v1Token"`);
+  `token_type = "Bearer"`), `snake_case` values (`password_last_used = "not_supported"`; a
+  passphrase written in `snake_case` is missed, as one written with spaces is), qualified
+  names (`"AWS::SecretsManager::Secret"`), and a constant or enum member whose value spells its
+  own name (`v1Token = "v1Token"`);
 - names whose last word says they are not the secret itself (`..._ALPHABET`, `..._POSITION`,
   `..._STATUS`, `..._USED`, `..._AT`... see `not-secret-suffixes`), including tokens that are
   not credentials: pagination, idempotency and optimistic-locking tokens (`next_token`,
@@ -283,8 +288,8 @@ keys, use the function's execution role: never put keys in a Lambda function at 
             return False
         if name is not None and _words(v) == _words(name):
             return False  # an enum member or a constant naming itself: v1Token = "v1Token"
-        if IDENTIFIER.fullmatch(v) or _ascending(v):
-            return False  # an identifier ("no_information"), a typed dummy ("ABC12345", "1a2b3c4d-...")
+        if IDENTIFIER.fullmatch(v):
+            return False  # an identifier: "no_information", "__internal_call__"
         low = v.lower()
         if PLACEHOLDER.match(v) or any(word in low for word in PLACEHOLDER_WORDS):
             return False
@@ -294,7 +299,7 @@ keys, use the function's execution role: never put keys in a Lambda function at 
             return True
         if "/" in v and all(WORDY.fullmatch(part) for part in v.split("/")):
             return False  # a secret's name or path: prod/db/password
-        if "::" in v and all(WORDY.fullmatch(part) for part in v.split("::")):
+        if v.count("::") >= 2 and all(WORDY.fullmatch(part) for part in v.split("::")):
             return False  # a qualified name: AWS::SecretsManager::Secret
         if self.secret_name.search(normalise(v)) and re.fullmatch(r"[A-Za-z_.-]+", v):
             return False  # a key name used as a value: "access_token", "X-Api-Key"
@@ -315,13 +320,14 @@ keys, use the function's execution role: never put keys in a Lambda function at 
         a token needs ``TOKEN_HINT`` in the literal, and a password in a URL needs ``://`` and
         ``@`` in it (both plain searches: a piece that has them gives a whole that has them);
         a secret-named binding is tested exactly as check tests it, on the same bindings
-        (:func:`_ast_bindings`) and the same whole value; and documentation is the same
-        subtrees in both trees (:func:`_ast_documentation`)."""
+        (:func:`_ast_bindings`, whose names ``ast`` gives in NFKC form, as :func:`_ident` does)
+        and the same whole value; and documentation is the same subtrees in both trees
+        (:func:`_ast_documentation`)."""
         docs = _ast_documentation(sketch)
         for const in sketch.nodes(ast.Constant):
             value = const.value
-            if isinstance(value, str) and (TOKEN_HINT.search(value) or ("://" in value and "@" in value)):
-                if id(const) not in docs:
+            if isinstance(value, str):
+                if TOKEN_HINT.search(value) or ("://" in value and "@" in value and id(const) not in docs):
                     return True
         for name, const in _ast_bindings(sketch):
             if id(const) not in docs and self.is_secret_name(name) and self.plausible_value(_text(const), name):
@@ -332,16 +338,22 @@ keys, use the function's execution role: never put keys in a Lambda function at 
         if not self.wants(ctx.mod.text, ctx.rel_path):
             return
         seen: set[cst.CSTNode] = set()
-        for _node, name, literal in self._bindings(ctx.mod.module):
+        for _node, name, literal, documented in self._bindings(ctx.mod.module):
             if literal in seen:
                 continue
             value = string_value(literal)
             if value is None:
                 continue
-            kind = token_kind(value)
-            if kind is None and name is not None and self.is_secret_name(name) and self.plausible_value(value, name):
+            kind: str | None = None
+            shown = value
+            token = token_kind(value)  # a real token is leaked wherever it is, documentation too
+            if token is not None:
+                kind, shown = token
+            elif documented:
+                continue
+            elif name is not None and self.is_secret_name(name) and self.plausible_value(value, name):
                 kind = "secret"
-            if kind is None and "://" in value:
+            elif "://" in value:
                 creds = URL_CREDENTIALS.match(value.strip())
                 if creds and self.plausible_value(creds.group(1)):
                     kind = "password in a connection URL"
@@ -352,18 +364,23 @@ keys, use the function's execution role: never put keys in a Lambda function at 
             bound = f" bound to `{name}`" if name else ""
             yield ctx.finding(
                 literal,
-                f"hard-coded {kind}{bound} ({_redact(value)}); anyone with the code or the deployment "
+                f"hard-coded {kind}{bound} ({_redact(shown)}); anyone with the code or the deployment "
                 "package has it: rotate it and read it from Secrets Manager or an SSM SecureString "
                 "(or use the execution role for AWS access)",
             )
 
-    def _bindings(self, module: cst.Module) -> Iterator[tuple[cst.CSTNode, str | None, cst.BaseExpression]]:
-        """(node, bound name or None, string literal) for every string literal worth a look,
-        outside documentation (:func:`_documentation`)."""
+    def _bindings(self, module: cst.Module) -> Iterator[tuple[cst.CSTNode, str | None, cst.BaseExpression, bool]]:
+        """(node, bound name or None, string literal, in documentation) for every string literal
+        worth a look; inside documentation (:func:`_documentation`) only the literals themselves,
+        without names."""
         docs: set[int] = set()  # ids of the nodes inside documentation (pre-order: seen before them)
         for node in walk_code(module):
-            if type(node) not in _BINDING_TYPES or id(node) in docs:
+            if type(node) not in _BINDING_TYPES:
                 continue  # the cheap exact-type test first: most nodes are none of these
+            if id(node) in docs:
+                if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+                    yield node, None, node, True
+                continue
             doc = _documentation(node)
             if doc is not None:
                 docs.add(id(doc))
@@ -375,18 +392,18 @@ keys, use the function's execution role: never put keys in a Lambda function at 
                 targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
                 if node.value is not None and _is_str(node.value):
                     for t in targets:
-                        yield node, _target_name(t), node.value
+                        yield node, _target_name(t), node.value, False
             elif isinstance(node, cst.Arg):
                 if node.keyword is not None and _is_str(node.value):
-                    yield node, node.keyword.value, node.value
+                    yield node, _ident(node.keyword.value), node.value, False
             elif isinstance(node, cst.DictElement):
                 if _is_str(node.value):
-                    yield node, string_value(node.key), node.value
+                    yield node, string_value(node.key), node.value, False
             elif isinstance(node, cst.Param):
                 if node.default is not None and _is_str(node.default):
-                    yield node, node.name.value, node.default
+                    yield node, _ident(node.name.value), node.default, False
             elif isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-                yield node, None, node
+                yield node, None, node, False
 
 
 # the node types _bindings looks at (libcst has no subclasses of them, so an exact type test
@@ -402,7 +419,7 @@ def _documentation(node: cst.CSTNode) -> cst.BaseExpression | None:
     ``"example(s)"`` dict entry."""
     if isinstance(node, cst.Expr):
         return node.value if _is_str(node.value) else None
-    if isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value in EXAMPLE_KEYWORDS:
+    if isinstance(node, cst.Arg) and node.keyword is not None and _ident(node.keyword.value) in EXAMPLE_KEYWORDS:
         return node.value
     if isinstance(node, cst.DictElement) and string_value(node.key) in EXAMPLE_KEYS:
         return node.value
@@ -479,11 +496,17 @@ def _is_str(node: cst.BaseExpression) -> bool:
     return isinstance(node, (cst.SimpleString, cst.ConcatenatedString))
 
 
+def _ident(name: str) -> str:
+    """An identifier as Python (and ``ast``) reads it: NFKC-normalised (a fullwidth
+    ``example`` is ``example``); libcst keeps it as written."""
+    return name if name.isascii() else unicodedata.normalize("NFKC", name)
+
+
 def _target_name(target: cst.BaseExpression) -> str | None:
     if isinstance(target, cst.Name):
-        return target.value
+        return _ident(target.value)
     if isinstance(target, cst.Attribute):
-        return target.attr.value
+        return _ident(target.attr.value)
     if isinstance(target, cst.Subscript) and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
         return string_value(target.slice[0].slice.value)
     return None
@@ -493,19 +516,6 @@ def _words(text: str) -> str:
     """``text`` as upper-case words joined by ``_``: "v1Token", "V1_TOKEN" and
     "AWS::SecretsManager::Secret" / "AWS_SecretsManager_Secret" compare equal."""
     return re.sub(r"[^A-Z0-9]+", "_", CAMEL.sub("_", text).upper()).strip("_")
-
-
-def _ascending(value: str) -> bool:
-    """A dummy typed along the keyboard's order: its letters and its digits each run upwards
-    ("ABC12345", "abcdef123456", "1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"), wrapping from 9 to 0 and
-    from any letter back to a."""
-    steps = ascending = 0
-    for run in ([c for c in value.lower() if "a" <= c <= "z"], [c for c in value if c.isdigit()]):
-        for a, b in itertools.pairwise(run):
-            steps += 1
-            if ord(b) - ord(a) == 1 or (b == "0" and a == "9") or (b == "a" and a.isalpha() and a != "a"):
-                ascending += 1
-    return steps >= 4 and ascending >= 0.9 * steps
 
 
 def _redact(value: str) -> str:
