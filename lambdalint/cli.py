@@ -189,6 +189,7 @@ def _check(**opts: Any) -> int:
         include_suppressed=opts["include_suppressed"],
         exit_code=code,
     )
+    report_started = time.perf_counter()
     for fmt, path in targets:
         ctx.color = False
         _write_report(path, render(fmt, ctx))
@@ -204,6 +205,7 @@ def _check(**opts: Any) -> int:
         ctx.quiet = opts["quiet"]
         sys.stdout.write(render(stdout_fmt, ctx))
         sys.stdout.flush()
+    result.timings["report"] = time.perf_counter() - report_started
     _stderr_notes(result, opts, started)
     return code
 
@@ -278,6 +280,8 @@ def _progress_printer(started: float) -> Any:
 def _stderr_notes(result: Any, opts: dict[str, Any], started: float) -> None:
     for err in result.errors:
         click.echo(f"lambdalint: internal error: {err}", err=True)
+    if opts["profile"] or opts["verbose"]:
+        _profile(result, started)
     if opts["quiet"]:
         return
     if opts["verbose"]:
@@ -288,14 +292,24 @@ def _stderr_notes(result: Any, opts: dict[str, Any], started: float) -> None:
         click.echo(f"lambdalint: {n} note{'s' if n != 1 else ''} about skipped files or resources (--verbose shows them)", err=True)
     if not result.project.functions and not result.handlers and not result.parse_failures:
         click.echo("lambdalint: no Lambda functions or handlers found", err=True)
-    if opts["profile"] or opts["verbose"]:
-        total = time.perf_counter() - started
-        parts = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
-        click.echo(
-            f"lambdalint: {total:.2f}s total ({parts}); {result.python_files} Python files, "
-            f"{len(result.project.templates)} templates, cache hits {result.cache_hits}",
-            err=True,
-        )
+
+
+def _profile(result: Any, started: float) -> None:
+    """Where the time went: wall time by phase, then the python phase's CPU time by step (summed
+    over the worker processes, so it may exceed the phase's wall time)."""
+    from lambdalint.code.analyze import STEPS
+
+    total = time.perf_counter() - started
+    parts = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
+    click.echo(
+        f"lambdalint: {total:.2f}s total ({parts}); {result.python_files} Python files, "
+        f"{len(result.project.templates)} templates, cache hits {result.cache_hits}",
+        err=True,
+    )
+    cpu = result.python_cpu
+    if cpu:
+        steps = ", ".join(f"{step} {cpu[step]:.2f}s" for step in STEPS if cpu.get(step))
+        click.echo(f"lambdalint: python phase CPU over all processes: {sum(cpu.values()):.2f}s ({steps})", err=True)
 
 
 @main.command()

@@ -54,6 +54,7 @@ class RunResult:
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # internal errors (a rule crashed)
     timings: dict[str, float] = field(default_factory=dict)
+    python_cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds of the python phase, by step
     cache_hits: int = 0
     scope: list[Path] | None = None
     # what --fix needs to re-analyse a file after each fix
@@ -228,6 +229,11 @@ def _run(
         if _reading(enabled, "code-facts") and facts_changed:
             assert project is not None
             results = _imported_modules(project, list(jobs), results, settings, cache, opts, errors)
+    cpu: dict[str, float] = {}  # the analysis's CPU time by step, over every process (--profile)
+    for r in results:
+        for step, spent in r.cpu.items():
+            cpu[step] = cpu.get(step, 0.0) + spent
+        r.cpu = {}  # not kept in the snapshot either
     notes: list[str] = [*disc.notes, *(project.notes if project is not None else core.notes if core else [])]
     for r in results:
         if r.note:
@@ -312,6 +318,7 @@ def _run(
         notes=notes,
         errors=errors,
         timings=timer.timings,
+        python_cpu=cpu,
         cache_hits=cache.hits,
         scope=scope,
         jobs={} if isinstance(jobs, _JobList) else {j.path: j for j in jobs},
@@ -601,7 +608,7 @@ def _analyze_all(
                 ):
                     results[done_job.path] = res
                     if done_key:
-                        cache.put(done_key, res)
+                        cache.put(done_key, _cacheable(res))
                     done += 1
                     if opts.progress:
                         opts.progress(done, len(todo))
@@ -613,11 +620,18 @@ def _analyze_all(
         res = analyze(job, settings, job_data)
         results[job.path] = res
         if job_key:
-            cache.put(job_key, res)
+            cache.put(job_key, _cacheable(res))
         done += 1
         if opts.progress:
             opts.progress(done, len(todo))
     return [results[j.path] for j in jobs]
+
+
+def _cacheable(result: FileResult) -> FileResult:
+    """What the cache keeps of a result: not the time it took (a hit takes none)."""
+    from dataclasses import replace
+
+    return replace(result, cpu={}) if result.cpu else result
 
 
 def _reading(enabled: set[str], what: str) -> set[str]:
@@ -651,6 +665,8 @@ def _imported_modules(
             break
         tried.update(todo)
         for r in _analyze_all([replace(job_of[p], facts=True) for p in todo], settings, cache, opts, errors):
+            for step, spent in by_path[r.path].cpu.items():  # the first analysis took time too
+                r.cpu[step] = r.cpu.get(step, 0.0) + spent
             by_path[r.path] = r
     return [by_path[j.path] for j in jobs]
 

@@ -177,6 +177,16 @@ def test_statistics_and_quiet() -> None:
     assert "Found" not in out and "LL101" in out
 
 
+def test_profile_by_phase_and_python_steps_even_when_quiet() -> None:
+    for quiet in ([], ["-q"]):
+        code, _out, err = invoke(str(EXAMPLE), "--profile", *quiet)
+        assert code == 1
+        phases, steps = [line for line in err.splitlines() if line.startswith("lambdalint: ")][-2:]
+        for phase in ("discover", "load templates", "python", "rules", "report"):
+            assert f"{phase} " in phases, phases
+        assert "python phase CPU over all processes" in steps and "libcst parse" in steps and "facts" in steps, steps
+
+
 def test_rule_and_rules_commands() -> None:
     res = CliRunner().invoke(main, ["rule", "ll101"])
     assert res.exit_code == 0 and res.stdout.startswith("# LL101 client-in-handler")

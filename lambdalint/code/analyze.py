@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,19 @@ class FileResult:
     parsed: bool = False
     handlers: tuple[str, ...] = ()
     note: str | None = None
+    # CPU seconds by step, for --profile (see STEPS); the engine never caches them
+    cpu: dict[str, float] = field(default_factory=dict)
+
+
+# the steps of the analysis of one file, as --profile names them
+STEPS = ("syntax check", "ast parse", "screens", "libcst parse", "code rules", "facts")
+
+
+def _spent(result: FileResult, step: str, since: float) -> float:
+    """Add the time since ``since`` to ``step``; the time now."""
+    now = time.perf_counter()
+    result.cpu[step] = result.cpu.get(step, 0.0) + now - since
+    return now
 
 
 def analyze(job: FileJob, settings: CodeSettings, data: bytes | None = None) -> FileResult:
@@ -104,7 +118,9 @@ def _analyze(job: FileJob, settings: CodeSettings, data: bytes, result: FileResu
         # rules that look at code outside handlers (LL105) say from the text whether they could fire
         if not convention and not any(not r.handlers_only and r.wants(text, job.rel) for r, _ in rules):
             # no handler here and no rule that looks at other code: a cheap validity check only
+            started = time.perf_counter()
             failure = quick_check(data)
+            _spent(result, "syntax check", started)
             if failure is not None:
                 result.findings.append(_ll001(job.path, failure.message, failure.line, failure.col))
             elif b"lambdalint" in data.lower():
@@ -112,16 +128,24 @@ def _analyze(job: FileJob, settings: CodeSettings, data: bytes, result: FileResu
             if failure is None and job.facts:
                 _collect_facts(result, data)
             return result
+    started = time.perf_counter()
     early = _ast_parse(data)
+    started = _spent(result, "ast parse", started)
     screened = False  # the rules left by the screens passed `wants` already
     skeleton: str | None = None
     if early is not None and SCREENS:
         screened = True
+        facts_before = result.cpu.get("facts", 0.0)
         rules, skeleton = _screen(job, rules, early, result, settings.fixes)
+        # the facts a screened-out file gets are counted as facts, not as screens
+        started = _spent(result, "screens", started + result.cpu.get("facts", 0.0) - facts_before)
         if not rules:
             return result
     try:
-        mod = PyModule.parse(job.path, data, compiled=early is not None, skeleton=skeleton)
+        try:
+            mod = PyModule.parse(job.path, data, compiled=early is not None, skeleton=skeleton)
+        finally:
+            _spent(result, "libcst parse", started)
     except TooLarge as exc:
         result.note = f"{job.path}: skipped, too large to be hand-written code ({exc})"
         return result
@@ -132,6 +156,7 @@ def _analyze(job: FileJob, settings: CodeSettings, data: bytes, result: FileResu
     result.suppressions = scan_comments(job.path, mod.text)
     if job.links or job.facts:
         _collect_facts(result, data, early)
+    started = time.perf_counter()
     handlers: list[Handler] = []
     for link in job.links:
         node = mod.functions.get(link.name)
@@ -152,6 +177,7 @@ def _analyze(job: FileJob, settings: CodeSettings, data: bytes, result: FileResu
         for finding in rule.check(ctx):
             finding.severity = severity
             result.findings.append(finding)
+    _spent(result, "code rules", started)
     return result
 
 
@@ -226,9 +252,11 @@ def _collect_facts(result: FileResult, data: bytes, parsed: tuple[str, ast.Modul
     """Facts the template <-> code rules read (LL502, LL503): see lambdalint.code.facts."""
     from lambdalint.code.facts import collect_facts
 
+    started = time.perf_counter()
     facts = collect_facts(data, parsed)
     if facts is not None:
         result.facts["code"] = facts
+    _spent(result, "facts", started)
 
 
 def _ll001(path: Path, message: str, line: int = 1, col: int = 1) -> Finding:
