@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
-from lambdalint.code.context import CodeContext, Handler, HandlerLink, keyword
+from lambdalint.code.context import CodeContext, Handler, HandlerLink, keyword, string_value
 from lambdalint.code.module import walk_code
 from lambdalint.code.sketch import (
     Sketch,
@@ -29,6 +29,26 @@ from lambdalint.model import Finding, Severity
 from lambdalint.registry import CodeRule, Example, register
 
 IGNORED_KEYWORDS = {"exc_info", "stack_info", "stacklevel", "level", "file", "sep", "end", "flush"}
+
+
+def _redacted_copy(expr: cst.BaseExpression, flow: Flow) -> str | None:
+    """A copy of the event with keys written over is a deliberate redaction, not the whole
+    event: ``dict(event, ResponseURL="...")``, ``{**event, "headers": None}``. Clean ("") when
+    what is written over is clean itself; None: let the flow decide."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "dict":
+        base, overrides = expr.args[:1], expr.args[1:]
+        if base and not base[0].star and base[0].keyword is None and overrides and all(
+            a.keyword is not None and not a.star for a in overrides
+        ):
+            if not any(flow.taint(a.value) for a in overrides):
+                return ""
+    elif isinstance(expr, cst.Dict):
+        starred = [e for e in expr.elements if isinstance(e, cst.StarredDictElement)]
+        written = [e for e in expr.elements if isinstance(e, cst.DictElement)]
+        if starred and written and all(string_value(e.key) is not None for e in written):
+            if not any(flow.taint(e.value) for e in written):
+                return ""
+    return None
 
 
 def _params(fn: cst.FunctionDef) -> list[str]:
@@ -183,7 +203,10 @@ class _TaintScreen:
         if tp is ast.IfExp:
             return self.may(expr.body, names) or self.may(expr.orelse, names)  # type: ignore[union-attr]
         if tp is ast.Dict:
-            return any(self.may(v, names) for v in [*expr.keys, *expr.values])  # type: ignore[union-attr]
+            assert isinstance(expr, ast.Dict)
+            if _ast_redacted_copy(expr) and not any(self.may(v, names) for k, v in zip(expr.keys, expr.values, strict=True) if k is not None):
+                return False  # {**event, "headers": None}: see _redacted_copy
+            return any(self.may(v, names) for v in [*expr.keys, *expr.values])
         if tp is ast.List or tp is ast.Tuple or tp is ast.Set:
             return any(self.may(v, names) for v in expr.elts)  # type: ignore[union-attr]
         if tp is ast.Starred or tp is ast.Await or tp is ast.NamedExpr:
@@ -191,6 +214,8 @@ class _TaintScreen:
         if tp is ast.Call:
             assert isinstance(expr, ast.Call)
             func = expr.func
+            if _ast_redacted_call(expr) and not any(self.may(k.value, names) for k in expr.keywords):
+                return False  # dict(event, ResponseURL="..."): see _redacted_copy
             if isinstance(func, ast.Name) and func.id in self.sketch.functions:
                 if id(self.sketch.functions[func.id]) in self.returning:
                     return any(self.may(a, names) for a in call_args(expr))
@@ -204,6 +229,25 @@ class _TaintScreen:
             )
             return passes and any(self.may(a, names) for a in call_args(expr))
         return False  # subscripts, attribute reads of untainted keys, literals, comparisons...
+
+
+def _ast_redacted_call(call: ast.Call) -> bool:
+    """``dict(x, key=...)``: the shape :func:`_redacted_copy` takes for a redaction."""
+    return (
+        isinstance(call.func, ast.Name)
+        and call.func.id == "dict"
+        and len(call.args) == 1
+        and not isinstance(call.args[0], ast.Starred)
+        and bool(call.keywords)
+        and all(k.arg is not None for k in call.keywords)
+    )
+
+
+def _ast_redacted_copy(d: ast.Dict) -> bool:
+    """``{**x, "key": ...}``: the shape :func:`_redacted_copy` takes for a redaction."""
+    starred = [v for k, v in zip(d.keys, d.values, strict=True) if k is None]
+    written = [k for k in d.keys if k is not None]
+    return bool(starred) and bool(written) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in written)
 
 
 @register
@@ -227,7 +271,9 @@ helper that logs its parameter, and Powertools `@logger.inject_lambda_context(lo
 
 Logging one field of the event (`event["requestContext"]["requestId"]`,
 `event.get("detail-type")`) is fine and not reported; so is logging the event after it has
-been replaced by a parsed part of it (`event = json.loads(event["body"])`).
+been replaced by a parsed part of it (`event = json.loads(event["body"])`), and logging a
+copy with keys written over (`dict(event, ResponseURL="...")`, `{**event, "headers": None}`):
+the author chose what to hide, a deliberate redaction.
 
 ## Why it matters
 An event carries everything the caller sent: API Gateway events include the
@@ -347,7 +393,7 @@ switch them on from the deployment of a dev stage (Powertools reads
                             reported[node] = f"{label} is written to the logs by `{sink}`{where}; {advice}"
                             break
 
-            Flow(mod, handler.node, initial=initial, on_unit=sinks, through_access=False, follow=2).run()
+            Flow(mod, handler.node, initial=initial, source=_redacted_copy, on_unit=sinks, through_access=False, follow=2).run()
         for node, message in reported.items():
             yield ctx.finding(node, message)
 
