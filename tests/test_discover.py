@@ -44,27 +44,23 @@ def test_classifies_by_content_and_skips_build_folders(tmp_path: Path) -> None:
     assert names(d.terraform_dirs, tmp_path) == ["tf"]
 
 
-def test_vendored_packages_next_to_dist_info_are_skipped(tmp_path: Path) -> None:
+def test_what_pip_installed_is_skipped_and_the_projects_own_code_is_not(tmp_path: Path) -> None:
     write(tmp_path, "src/app.py")
+    # `pip install -t`: packages and modules next to their *.dist-info
     write(tmp_path, "src/requests/api.py")
     write(tmp_path, "src/six.py")
     write(tmp_path, "src/requests-2.31.0.dist-info/top_level.txt", "requests\n")
     write(tmp_path, "src/six-1.16.0.dist-info/RECORD", "six.py,sha256=x,1\n")
-    d = discover([tmp_path], DEFAULT_EXCLUDE, True, tmp_path)
-    assert names(d.python, tmp_path) == ["src/app.py"]
-
-
-def test_packages_next_to_their_own_egg_info_are_the_projects_code(tmp_path: Path) -> None:
-    # `pip install -e .` or `setup.py egg_info` writes the project's metadata next to its code
-    write(tmp_path, "orders/app.py")
-    write(tmp_path, "orders.egg-info/top_level.txt", "orders\n")
-    write(tmp_path, "orders.egg-info/SOURCES.txt", "orders/app.py\n")
-    # an old pip's `setup.py install` into a vendored folder left installed-files.txt
+    # an old pip's `setup.py install` left installed-files.txt in its *.egg-info
     write(tmp_path, "vendor/simplejson/__init__.py")
     write(tmp_path, "vendor/simplejson-3.19.egg-info/top_level.txt", "simplejson\n")
     write(tmp_path, "vendor/simplejson-3.19.egg-info/installed-files.txt", "../simplejson/__init__.py\n")
+    # `pip install -e .` or `setup.py egg_info` writes the project's own metadata next to its code
+    write(tmp_path, "orders/app.py")
+    write(tmp_path, "orders.egg-info/top_level.txt", "orders\n")
+    write(tmp_path, "orders.egg-info/SOURCES.txt", "orders/app.py\n")
     d = discover([tmp_path], DEFAULT_EXCLUDE, True, tmp_path)
-    assert names(d.python, tmp_path) == ["orders/app.py"]
+    assert names(d.python, tmp_path) == ["orders/app.py", "src/app.py"]
 
 
 def test_project_templates_are_skipped_unless_given(tmp_path: Path) -> None:
