@@ -102,15 +102,31 @@ def cache_home(root: Path, config: Config) -> Path:
     return base / hashlib.blake2b(str(root).encode(), digest_size=8).hexdigest()
 
 
-def find_project_root(path: Path, config: Config) -> Path:
-    """The project a lone file belongs to: the config's folder, else the git top level."""
+# files that make a folder the top of a Lambda project, for a lone file with no config or git
+PROJECT_MARKERS = (
+    "template.yaml", "template.yml", "template.json", "serverless.yml", "serverless.yaml",
+    "samconfig.toml", "samconfig.yaml", "cdk.json",
+)
+
+
+def find_project_root(path: Path, config: Config) -> Path | None:
+    """The project a lone file belongs to: the config's folder, else the git top level, else
+    the nearest folder above it with a template, a SAM or CDK config or Terraform files. None
+    when there is none of these: then the file is analysed on its own (not every folder that
+    happens to hold it, such as a home folder or /tmp)."""
     if config.path is not None:
         return config.root
     folder = path if path.is_dir() else path.parent
     for parent in (folder, *folder.parents):
         if (parent / ".git").exists():
             return parent
-    return folder
+    for parent in (folder, *folder.parents):
+        try:
+            if any((parent / m).is_file() for m in PROJECT_MARKERS) or next(parent.glob("*.tf"), None) is not None:
+                return parent
+        except OSError:
+            continue
+    return None
 
 
 def run(opts: RunOptions) -> RunResult:
@@ -122,12 +138,16 @@ def run(opts: RunOptions) -> RunResult:
     if files:
         # lone files are the report scope; the analysis covers the project they belong to,
         # so template <-> code rules still see both sides
-        root = find_project_root(files[0], config)
+        project = find_project_root(files[0], config)
+        root = project if project is not None else files[0].parent
         scope = paths
         if opts.force_exclude:
             files = [f for f in files if not _excluded_file(f, root, config)]
             scope = [p for p in paths if p.is_dir() or p in files]
-        analysis_paths = [root, *[p for p in paths if p.is_dir() and root not in (p, *p.parents)]]
+        if project is None:  # no project around the file: what was given, and nothing else
+            analysis_paths = [*files, *[p for p in paths if p.is_dir()]]
+        else:
+            analysis_paths = [root, *[p for p in paths if p.is_dir() and root not in (p, *p.parents)]]
     else:
         root = config.root if all(config.root in (p, *p.parents) for p in paths) and config.path else paths[0]
         analysis_paths = paths

@@ -210,6 +210,34 @@ def test_single_file_is_scope_but_project_is_analysed(tmp_path: Path) -> None:
     assert 37 not in lines  # not_a_handler(event, context) is not deployed by the template
 
 
+def test_lone_file_without_git_or_config_finds_its_project_by_its_template(tmp_path: Path) -> None:
+    """No config, no git: the nearest folder above with a template is the project; with none,
+    the file is analysed on its own, not every folder that happens to hold it."""
+    from lambdalint.config import Config
+    from lambdalint.engine import RunOptions, run
+
+    project = tmp_path / "orders"
+    (project / "src").mkdir(parents=True)
+    (project / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: src/, Handler: app.handler, Runtime: python3.12}\n"
+    )
+    app = project / "src" / "app.py"
+    app.write_text("import os\n\ndef handler(event, context):\n    return os.environ['TABLE']\n")
+    (project / "src" / "other.py").write_text("x = 1\n")
+    result = run(RunOptions([app], Config(root=tmp_path), use_cache=False, jobs=1))
+    assert len(result.project.templates) == 1 and result.python_files == 2
+    assert [f.rule_id for f in result.visible] == ["LL502"]  # TABLE is not set by the template
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    (scratch / "notes.py").write_text("def handler(event, context):\n    print(event)\n")
+    (scratch / "big").mkdir()
+    (scratch / "big" / "unrelated.py").write_text("y = 2\n")
+    result = run(RunOptions([scratch / "notes.py"], Config(root=tmp_path), use_cache=False, jobs=1))
+    assert result.python_files == 1 and [f.rule_id for f in result.visible] == ["LL104"]
+
+
 def test_python_m_entry_point() -> None:
     res = subprocess.run([sys.executable, "-m", "lambdalint", "--version"], capture_output=True, text=True)
     assert res.returncode == 0 and __version__ in res.stdout
