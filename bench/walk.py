@@ -1,11 +1,12 @@
 """Which files of a tree a Lambda linter should read: the rule the floor measurement uses.
 
 Skipped: VCS, virtualenv, cache and build folders (``node_modules``, ``.aws-sam``, ``cdk.out``,
-``.terraform``, ``.serverless``...), project-template folders (``{{cookiecutter.project_name}}``), and vendored third-party code: any package or module that a
-sibling ``*.dist-info`` folder claims (its ``top_level.txt``, else the first path component of
-the entries in its ``RECORD``), or a sibling ``*.egg-info`` folder holding ``installed-files.txt``
-(an old pip's install); plus the metadata folders themselves. An ``*.egg-info`` folder without
-it is the project's own metadata (``pip install -e .``, an unpacked sdist): its code is read.
+``.terraform``, ``.serverless``...), project-template folders (``{{cookiecutter.project_name}}``),
+and vendored third-party code: any package or module that a sibling ``*.dist-info`` folder
+claims (its ``top_level.txt``, else the first path component of the entries in its
+``RECORD``), or a sibling ``*.egg-info`` folder holding ``installed-files.txt`` (an old pip's
+install); plus the metadata folders themselves. An ``*.egg-info`` folder without it is the
+project's own metadata (``pip install -e .``, an unpacked sdist): its code is read.
 """
 
 from __future__ import annotations
@@ -69,11 +70,16 @@ def _project_template(name: str) -> bool:
     return "{{" in name and "}}" in name
 
 
+def _descend(name: str, vendored: set[str]) -> bool:
+    """Whether the walk goes into the sub-folder ``name``."""
+    return name not in SKIP_DIRS and name not in vendored and not _project_template(name)
+
+
 def walk(root: str) -> Iterator[tuple[str, list[str]]]:
     """(folder, sorted file names) for every folder a linter should look into."""
     for dirpath, dirnames, filenames in os.walk(root):
         vendored = vendored_names(dirpath, dirnames)
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and d not in vendored and not _project_template(d))
+        dirnames[:] = sorted(d for d in dirnames if _descend(d, vendored))
         yield (
             dirpath,
             sorted(f for f in filenames if f[:-3] not in vendored or not f.endswith(".py")),
@@ -113,5 +119,5 @@ def vendored_dirs(root: str) -> list[str]:
         out += [
             os.path.join(dirpath, n + ".py") for n in sorted(vendored) if n + ".py" in filenames
         ]
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and d not in vendored and not _project_template(d))
+        dirnames[:] = sorted(d for d in dirnames if _descend(d, vendored))
     return out

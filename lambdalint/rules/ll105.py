@@ -52,7 +52,7 @@ DEFAULT_NOT_SECRET = [
     "ENCODING", "CHARSET", "DIR", "FOLDER", "REF", "REFERENCE", "SSM", "KMS", "HASH", "HASHED", "DIGEST",
     "ALPHABET", "CHARS", "CHARACTERS", "POSITION", "USED", "CHANGED", "ROTATION", "STATUS", "STATE", "COUNT",
     "DATE", "TIME", "TIMESTAMP", "AT",
-    # tokens that are not credentials: pagination, idempotency, optimistic locking, verification
+    # tokens that are not credentials: pagination, idempotency, optimistic locking
     "NEXT_TOKEN", "INPUT_TOKEN", "OUTPUT_TOKEN", "CONTINUATION_TOKEN", "PAGINATION_TOKEN",
     "IDEMPOTENCY_TOKEN", "UPDATE_TOKEN", "CHANGE_TOKEN", "SYNC_TOKEN", "RESUMPTION_TOKEN", "CANCELLATION_TOKEN",
     # not CLIENT_TOKEN, PAGE_TOKEN nor VERIFICATION_TOKEN: Vault's client tokens, Facebook's page
@@ -513,9 +513,10 @@ def _target_name(target: cst.BaseExpression) -> str | None:
 
 
 def _words(text: str) -> str:
-    """``text`` as upper-case words joined by ``_``: "v1Token", "V1_TOKEN" and
-    "AWS::SecretsManager::Secret" / "AWS_SecretsManager_Secret" compare equal."""
-    return re.sub(r"[^A-Z0-9]+", "_", CAMEL.sub("_", text).upper()).strip("_")
+    """``text`` as upper-case words joined by one ``_`` (:func:`normalise`, with any other
+    separator too): "v1Token", "V1_TOKEN" and "AWS::SecretsManager::Secret" /
+    "AWS_SecretsManager_Secret" compare equal."""
+    return re.sub(r"[^A-Z0-9]+", "_", normalise(text)).strip("_")
 
 
 def _redact(value: str) -> str:

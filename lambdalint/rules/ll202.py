@@ -193,9 +193,10 @@ restricted with `cloudwatch:namespace`. Read-only actions on `*` are left alone 
                 found: list[tuple[Val[str], list[ActionFact]]] = []
                 listed: set[str] = set()  # an action written twice is named once
                 for item in literal_items(st.actions):
-                    if is_full_wildcard(item.value) or item.value.strip().lower() in listed:
+                    action = item.value.strip().lower()
+                    if is_full_wildcard(item.value) or action in listed:
                         continue  # full wildcards are LL201's business
-                    listed.add(item.value.strip().lower())
+                    listed.add(action)
                     writes = scopable_writes(item.value)
                     if writes:
                         found.append((item, writes))
