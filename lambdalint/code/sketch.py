@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
@@ -39,6 +40,7 @@ class Sketch:
         self.tree = tree
         self._bodies: dict[int, list[ast.AST]] = {}
         self._lines: list[str] | None = None
+        self._callees: dict[int, list[str]] | None = None  # see _call_graph
         self._by_type = by_type = _index(tree)
         # the module's top-level functions, found as PyModule finds them (through if/try/with)
         self.functions: dict[str, FunctionNode] = {}
@@ -114,19 +116,40 @@ class Sketch:
     def reach(self, handlers: Iterable[str]) -> list[FunctionNode]:
         """The handlers and every top-level function they may call, at any depth (a superset of
         ``CodeContext.reachable``, which follows calls by plain name a few levels deep)."""
+        callees = self._callees if self._callees is not None else self._call_graph()
         todo = self.handler_functions(handlers)
-        seen = {id(fn) for fn in todo}
+        seen = {fn.name for fn in todo}
         out: list[FunctionNode] = []
         while todo:
             fn = todo.pop()
             out.append(fn)
-            for node in ast.walk(fn):
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                    callee = self.functions.get(node.func.id)
-                    if callee is not None and id(callee) not in seen:
-                        seen.add(id(callee))
-                        todo.append(callee)
+            for name in callees.get(id(fn), ()):
+                if name not in seen:
+                    seen.add(name)
+                    todo.append(self.functions[name])
         return out
+
+    def _call_graph(self) -> dict[int, list[str]]:
+        """For each top-level function (by id), the top-level functions it calls by plain name,
+        anywhere in it (decorators, defaults and nested defs included, as ``ast.walk`` of the
+        function would find them), from the indexed calls. Top-level statements never share a
+        line, so a call belongs to the function whose lines (from its first decorator) hold it."""
+        spans = sorted(
+            (min([fn.lineno, *(d.lineno for d in fn.decorator_list)]), fn.end_lineno or fn.lineno, fn)
+            for fn in self.functions.values()
+        )
+        starts = [first for first, _, _ in spans]
+        graph: dict[int, list[str]] = {}
+        functions = self.functions
+        for call in self.nodes(ast.Call):
+            func = call.func
+            if type(func) is not ast.Name or func.id not in functions:
+                continue
+            at = bisect_right(starts, call.lineno) - 1
+            if at >= 0 and call.lineno <= spans[at][1]:
+                graph.setdefault(id(spans[at][2]), []).append(func.id)
+        self._callees = graph
+        return graph
 
     def reached(self, nodes: Iterable[N], handlers: Iterable[str]) -> Iterator[tuple[N, FunctionNode]]:
         """Each of ``nodes`` that lies in a function of ``reach(handlers)``, with that function.
@@ -145,20 +168,32 @@ class Sketch:
 
 def body_nodes(body: list[ast.stmt]) -> list[ast.AST]:
     """The ``ast`` counterpart of ``walk_code(fn.body, skip_nested=True)``: every node of these
-    statements (in no particular order); a nested function, class or lambda is listed itself
-    but not entered."""
+    statements (in no particular order, expression contexts such as ``ast.Load`` left out); a
+    nested function, class or lambda is listed itself but not entered."""
     out: list[ast.AST] = []
     stack: list[ast.AST] = list(body)
-    pop, push, children = stack.pop, stack.extend, ast.iter_child_nodes
+    pop, push, append = stack.pop, stack.append, out.append
     while stack:
         node = pop()
-        out.append(node)
-        if not isinstance(node, _NESTED):
-            push(children(node))
+        append(node)
+        kind = type(node)
+        if kind in _NESTED:
+            continue
+        fields = _FIELDS.get(kind)
+        if fields is None:
+            fields = _FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        push(item)
+            elif isinstance(value, ast.AST):
+                push(value)
     return out
 
 
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_NESTED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
