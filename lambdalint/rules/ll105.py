@@ -251,9 +251,10 @@ keys, use the function's execution role: never put keys in a Lambda function at 
 
     @cached_property
     def text_hint(self) -> re.Pattern[str]:
-        """A textual look for a secret-named binding to a string literal (a pre-filter)."""
+        """A textual look for a secret-named binding to a string literal, parenthesised or not
+        (a pre-filter)."""
         words = "|".join(re.escape(normalise(w)).replace("_", "[_-]?") for w in self.opts["secret-names"])
-        return re.compile(rf"(?:{words})[^\n]{{0,60}}?[:=]\s*[rbuRBU]{{0,2}}['\"]", re.IGNORECASE)
+        return re.compile(rf"(?:{words})[^\n]{{0,60}}?[:=]\s*(?:\(\s*)*[rbuRBU]{{0,2}}['\"]", re.IGNORECASE)
 
     @cached_property
     def ascii_text_hint(self) -> re.Pattern[str] | None:
@@ -264,7 +265,7 @@ keys, use the function's execution role: never put keys in a Lambda function at 
         if not all(n.isascii() for n in names):
             return None
         words = "|".join(re.escape(n.lower()).replace("_", "[_-]?") for n in names)
-        return re.compile(rf"(?:{words})[^\n]{{0,60}}?[:=]\s*[rbu]{{0,2}}['\"]")
+        return re.compile(rf"(?:{words})[^\n]{{0,60}}?[:=]\s*(?:\(\s*)*[rbu]{{0,2}}['\"]")
 
     def has_text_hint(self, text: str) -> bool:
         fast = self.ascii_text_hint
