@@ -733,18 +733,29 @@ def _walk_all(nodes: Iterable[ast.AST]) -> list[ast.AST]:
     return out
 
 
+# the fields that hold statements (or the handlers and match cases that hold them), in the
+# order ``ast`` lists them on every node that has several (try: body, handlers, orelse,
+# finalbody; for, while, if: body, orelse)
+_BLOCK_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
+
+
 def _import_nodes(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
     """Every import statement in ``tree``, in ``ast.walk``'s pre-order. Expressions never
-    contain statements, so the walk does not enter them."""
+    contain statements, so the walk only follows blocks of statements."""
     out: list[ast.Import | ast.ImportFrom] = []
     stack: list[ast.AST] = [tree]
-    expr = ast.expr
+    Import, ImportFrom = ast.Import, ast.ImportFrom
     while stack:
         node = stack.pop()
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            out.append(node)
+        tp = type(node)
+        if tp is Import or tp is ImportFrom:
+            out.append(node)  # type: ignore[arg-type]
             continue
-        kids = [k for k in _children(node) if not isinstance(k, expr)]
+        kids: list[ast.AST] = []
+        for name in _BLOCK_FIELDS:
+            block = getattr(node, name, None)
+            if type(block) is list:
+                kids.extend(block)
         kids.reverse()
         stack.extend(kids)
     return out
