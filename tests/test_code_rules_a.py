@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -15,7 +16,7 @@ from lambdalint.code.taint import Flow, log_sink
 from lambdalint.config import Config
 from lambdalint.rules.ll102 import measure
 from lambdalint.rules.ll103 import SecretNames
-from lambdalint.rules.ll105 import HardcodedSecret, token_kind
+from lambdalint.rules.ll105 import TOKEN_HINT, HardcodedSecret, has_token_hint, token_kind
 from tests.helpers import lint
 
 
@@ -206,6 +207,25 @@ def test_ll105_text_hint_on_ascii_text_matches_the_case_insensitive_one() -> Non
     assert rule.has_text_hint("clé = 1; PASSWORD = 'x'")  # not ASCII: the case-insensitive regex
     odd = HardcodedSecret({"secret-names": ["clé"]})  # a name that is not ASCII: always the regex
     assert odd.ascii_text_hint is None and odd.has_text_hint("CLÉ = 'x'") and not odd.has_text_hint("CLE = 'x'")
+
+
+def test_ll105_token_literals_cover_every_token_hint() -> None:
+    """Each alternative of TOKEN_HINT holds one of TOKEN_LITERALS, so the fast pre-check never
+    says no where the regex says yes."""
+    samples = [
+        "A3TQ", "ABIA", "ACCA", "AKIA", "ASIA", "-----BEGIN PRIVATE KEY-----", "xoxb-", "xoxr-",
+        "https://hooks.slack.com/services/", "sk_live_", "rk_live_", "ghp_", "gho_", "ghu_", "ghs_",
+        "ghr_", "github_pat_", "glpat-", "eyJhbGciOiJI.", "SG.abcdefghijklmnop", "npm_" + "a" * 30,
+        "pypi-AgEIcHlwaS5vcmc", "T3BlbkFJ",
+    ]
+    for alternative in TOKEN_HINT.pattern.split("|"):  # a new alternative needs a sample here
+        assert any(re.search(alternative, sample) for sample in samples), alternative
+    for sample in samples:
+        text = f"x = '{sample}'"
+        assert TOKEN_HINT.search(text), sample
+        assert has_token_hint(text), sample
+    for text in ("no token here", "AKI A", "gh_pages", "xo x-", "eyj", "sg.x", ""):
+        assert has_token_hint(text) == bool(TOKEN_HINT.search(text)), text
 
 
 def test_ll105_imports_detect_secrets_only_for_candidates(tmp_path: Path) -> None:

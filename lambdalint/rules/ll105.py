@@ -22,6 +22,20 @@ TOKEN_HINT = re.compile(
     r"A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA|PRIVATE KEY|xox[abposr]-|hooks\.slack\.com|[rs]k_live_|gh[pousr]_|github_pat_"
     r"|glpat-|eyJ[A-Za-z0-9_-]{8,}\.|SG\.[\w-]{16}|npm_[A-Za-z0-9]{30}|pypi-AgE|T3BlbkFJ"
 )
+# a literal that every match of TOKEN_HINT contains: a text holding none of them has no match,
+# and looking for them with ``in`` is an order of magnitude faster than the regex over a file
+TOKEN_LITERALS = (
+    "A3T", "ABIA", "ACCA", "AKIA", "ASIA", "PRIVATE KEY", "xox", "hooks.slack.com", "k_live_",
+    "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "eyJ", "SG.", "npm_", "pypi-AgE",
+    "T3BlbkFJ",
+)
+
+
+def has_token_hint(text: str) -> bool:
+    """``TOKEN_HINT.search(text)``, answered first by the literals when none is there."""
+    return any(literal in text for literal in TOKEN_LITERALS) and TOKEN_HINT.search(text) is not None
+
+
 DETECTORS = (
     ("aws", "AWSKeyDetector", "AWS access key"),
     ("private_key", "PrivateKeyDetector", "private key"),
@@ -313,7 +327,7 @@ keys, use the function's execution role: never put keys in a Lambda function at 
         The engine may call it to skip parsing files without handlers."""
         if not self.opts["include-tests"] and is_test_file(rel_path):
             return False
-        return bool(TOKEN_HINT.search(text)) or self.has_text_hint(text)
+        return has_token_hint(text) or self.has_text_hint(text)
 
     def screen(self, sketch: Sketch, handlers: Sequence[HandlerLink]) -> bool:
         """Sound because every literal check looks at is a string constant of the ``ast``
