@@ -23,7 +23,7 @@ TOKEN_HINT = re.compile(
     r"|glpat-|eyJ[A-Za-z0-9_-]{8,}\.|SG\.[\w-]{16}|npm_[A-Za-z0-9]{30}|pypi-AgE|T3BlbkFJ"
 )
 # a literal that every match of TOKEN_HINT contains: a text holding none of them has no match,
-# and looking for them with ``in`` is an order of magnitude faster than the regex over a file
+# and looking for them with ``in`` is about three times faster than the regex over a file
 TOKEN_LITERALS = (
     "A3T", "ABIA", "ACCA", "AKIA", "ASIA", "PRIVATE KEY", "xox", "hooks.slack.com", "k_live_",
     "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "eyJ", "SG.", "npm_", "pypi-AgE",
