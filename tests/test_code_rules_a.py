@@ -228,6 +228,25 @@ def test_ll105_token_literals_cover_every_token_hint() -> None:
         assert has_token_hint(text) == bool(TOKEN_HINT.search(text)), text
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        'DB_PASSWORD = ("Xk9#mQ2vLp8wTz")\n',
+        'API_TOKEN = (\n    "ab8f2c7d9e1f4a6b"\n    "c3d5e7f9a1b2c4d6"\n)\n',
+        'DB_PASSWORD = (  # rotated by hand\n    "Qw7!nB4#zL9pX2"\n)\n',
+        'DB_PASSWORD = \\\n    "Vt5$hJ8@mK3wR6"\n',
+        'SETTINGS = {"password": (\n    # the admin one\n    "Vt5$hJ8@mK3wR6"\n)}\n',
+    ],
+)
+def test_ll105_secret_set_apart_from_its_name_is_found_alone(tmp_path: Path, source: str) -> None:
+    """A file whose only secret stands after a parenthesis, a comment or a line continuation
+    gets past the textual pre-check (which once wanted the quote right after `=`)."""
+    (tmp_path / "settings.py").write_text(source)
+    rule = HardcodedSecret()
+    assert rule.wants(source, "settings.py")
+    assert [f.rule_id for f in lint(tmp_path).visible] == ["LL105"]
+
+
 def test_ll105_imports_detect_secrets_only_for_candidates(tmp_path: Path) -> None:
     """detect-secrets (~0.1 s to import) is loaded only when a literal looks like a token."""
     code = textwrap.dedent(

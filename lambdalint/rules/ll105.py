@@ -22,6 +22,10 @@ TOKEN_HINT = re.compile(
     r"A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA|PRIVATE KEY|xox[abposr]-|hooks\.slack\.com|[rs]k_live_|gh[pousr]_|github_pat_"
     r"|glpat-|eyJ[A-Za-z0-9_-]{8,}\.|SG\.[\w-]{16}|npm_[A-Za-z0-9]{30}|pypi-AgE|T3BlbkFJ"
 )
+# what may stand between `=` (or `:`) and the string a secret name is bound to: blanks, opening
+# parentheses, backslash line continuations and comments (matched whole: `*+` gives nothing
+# back, and no two of these start with the same character, so a failed match stays linear)
+GAP = r"(?:\s|\(|\\\r?\n|#[^\n]*+)*"
 # a literal that every match of TOKEN_HINT contains: a text holding none of them has no match,
 # and looking for them with ``in`` is about three times faster than the regex over a file
 TOKEN_LITERALS = (
@@ -265,10 +269,9 @@ keys, use the function's execution role: never put keys in a Lambda function at 
 
     @cached_property
     def text_hint(self) -> re.Pattern[str]:
-        """A textual look for a secret-named binding to a string literal, parenthesised or not
-        (a pre-filter)."""
+        """A textual look for a secret-named binding to a string literal (a pre-filter)."""
         words = "|".join(re.escape(normalise(w)).replace("_", "[_-]?") for w in self.opts["secret-names"])
-        return re.compile(rf"(?:{words})[^\n]{{0,60}}?[:=]\s*(?:\(\s*)*[rbuRBU]{{0,2}}['\"]", re.IGNORECASE)
+        return re.compile(rf"(?:{words})[^\n]{{0,60}}?[:=]{GAP}[rbuRBU]{{0,2}}['\"]", re.IGNORECASE)
 
     @cached_property
     def ascii_text_hint(self) -> re.Pattern[str] | None:
@@ -279,7 +282,7 @@ keys, use the function's execution role: never put keys in a Lambda function at 
         if not all(n.isascii() for n in names):
             return None
         words = "|".join(re.escape(n.lower()).replace("_", "[_-]?") for n in names)
-        return re.compile(rf"(?:{words})[^\n]{{0,60}}?[:=]\s*(?:\(\s*)*[rbu]{{0,2}}['\"]")
+        return re.compile(rf"(?:{words})[^\n]{{0,60}}?[:=]{GAP}[rbu]{{0,2}}['\"]")
 
     def has_text_hint(self, text: str) -> bool:
         fast = self.ascii_text_hint
