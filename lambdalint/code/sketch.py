@@ -170,14 +170,26 @@ def body_nodes(body: list[ast.stmt]) -> list[ast.AST]:
     """The ``ast`` counterpart of ``walk_code(fn.body, skip_nested=True)``: every node of these
     statements (in no particular order, expression contexts such as ``ast.Load`` left out); a
     nested function, class or lambda is listed itself but not entered."""
+    return _walk(body, _NESTED)
+
+
+_NESTED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
+_NOTHING: frozenset[type] = frozenset()
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _walk(roots: Iterable[ast.AST], stop: frozenset[type] = _NOTHING) -> list[ast.AST]:
+    """Every node below ``roots`` (themselves included), in no particular order: ``ast.walk``
+    without the expression contexts (Load, Store), in about half its time. A node of a type in
+    ``stop`` is listed but not entered."""
     out: list[ast.AST] = []
-    stack: list[ast.AST] = list(body)
+    stack: list[ast.AST] = list(roots)
     pop, push, append = stack.pop, stack.append, out.append
     while stack:
         node = pop()
         append(node)
         kind = type(node)
-        if kind in _NESTED:
+        if kind in stop:
             continue
         fields = _FIELDS.get(kind)
         if fields is None:
@@ -193,31 +205,11 @@ def body_nodes(body: list[ast.stmt]) -> list[ast.AST]:
     return out
 
 
-_NESTED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
 def _index(tree: ast.AST) -> defaultdict[type, list[ast.AST]]:
-    """Every node by exact type: ``ast.walk`` without the expression contexts (Load, Store), in
-    about half its time."""
+    """Every node by exact type (expression contexts left out)."""
     by_type: defaultdict[type, list[ast.AST]] = defaultdict(list)
-    stack: list[ast.AST] = [tree]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()
-        kind = type(node)
-        by_type[kind].append(node)
-        fields = _FIELDS.get(kind)
-        if fields is None:
-            fields = _FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
-        for name in fields:
-            value = getattr(node, name, None)
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        push(item)
-            elif isinstance(value, ast.AST):
-                push(value)
+    for node in _walk([tree]):
+        by_type[type(node)].append(node)
     return by_type
 
 
