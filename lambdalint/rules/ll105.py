@@ -69,7 +69,7 @@ DEFAULT_NOT_SECRET = [
     "STORE", "CACHE", "TEMPLATE", "KIND", "ATTRIBUTE", "COLUMN", "PROPERTY", "ROLE", "ALGORITHM", "ALG",
     "ENCODING", "CHARSET", "DIR", "FOLDER", "REF", "REFERENCE", "SSM", "KMS", "HASH", "HASHED", "DIGEST",
     "ALPHABET", "CHARS", "CHARACTERS", "POSITION", "USED", "CHANGED", "ROTATION", "STATUS", "STATE", "COUNT",
-    "DATE", "TIME", "TIMESTAMP", "AT",
+    "DATE", "TIME", "TIMESTAMP", "AT", "EXPRESSION",
     # tokens that are not credentials: pagination, idempotency, optimistic locking
     "NEXT_TOKEN", "INPUT_TOKEN", "OUTPUT_TOKEN", "CONTINUATION_TOKEN", "PAGINATION_TOKEN",
     "IDEMPOTENCY_TOKEN", "UPDATE_TOKEN", "CHANGE_TOKEN", "SYNC_TOKEN", "RESUMPTION_TOKEN", "CANCELLATION_TOKEN",
@@ -85,7 +85,14 @@ PLACEHOLDER = re.compile(
     r"test|testing|secret|password|token|pass|string|undefined|n/?a|\*+|\.+|-+)$",
     re.IGNORECASE,
 )
-REFERENCE = re.compile(r"^(?:arn:|/|\{\{resolve:|ssm:|secretsmanager:|https?://(?![^/@\s]+:[^/@\s]+@)|s3://|file:|env:|\.)")
+# references to a secret, not secrets: ARNs, paths, dynamic references, URLs without credentials...
+# and API Gateway's mapping and selection expressions (`$request.header.x-api-key`,
+# `method.request.header.Authorization`, `$util.escapeJavaScript(...)`), which name where a
+# request carries the key or compute it from the request
+REFERENCE = re.compile(
+    r"^(?:arn:|/|\{\{resolve:|ssm:|secretsmanager:|https?://(?![^/@\s]+:[^/@\s]+@)|s3://|file:|env:|\.|"
+    r"\$(?:request|context|input|stageVariables|util)\.[A-Za-z]|(?:method|integration|route)\.(?:request|response)\.)"
+)
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 URL_CREDENTIALS = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:([^@/\s]+)@[^@\s]+$")
 REGEX_LIKE = re.compile(r"\(\?|\[[^\]]*-[^\]]*\]|\\[dwsbWSDB]|\{\d+(?:,\d*)?\}|\.[*+]|^\^|\$$")
@@ -182,14 +189,16 @@ Left alone:
   `"your-api-key"`, AWS's documented `...EXAMPLE` keys);
 - values that name a secret rather than hold it (`SECRET_ARN = "arn:..."`,
   `PASSWORD_PARAM = "/prod/db/password"`, `TOKEN_ENV = "API_TOKEN"`,
-  `"secret_name": "prod/db"`);
+  `"secret_name": "prod/db"`), or say where a request carries it: API Gateway's mapping and
+  selection expressions (`api_key_selection_expression="$request.header.x-api-key"`,
+  `{"token": "method.request.header.Authorization"}`);
 - identifiers: single plain words that are modes or names (`token_use = "access"`,
   `token_type = "Bearer"`), `snake_case` values (`password_last_used = "not_supported"`; a
   passphrase written in `snake_case` is missed, as one written with spaces is), qualified
   names (`"AWS::SecretsManager::Secret"`), and a constant or enum member whose value spells its
   own name (`v1Token = "v1Token"`);
 - names whose last word says they are not the secret itself (`..._ALPHABET`, `..._POSITION`,
-  `..._STATUS`, `..._USED`, `..._AT`... see `not-secret-suffixes`), including tokens that are
+  `..._STATUS`, `..._USED`, `..._AT`, `..._EXPRESSION`... see `not-secret-suffixes`), including tokens that are
   not credentials: pagination, idempotency and optimistic-locking tokens (`next_token`,
   `input_token`, `idempotency_token`, `update_token`...);
 - regular expressions (`TOKEN_PATTERN = r"[a-z0-9]{32}"`), messages with spaces, and test
