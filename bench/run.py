@@ -1,6 +1,6 @@
 """Time lambdalint against peer tools and a bare libcst parse on one generated tree.
 
-    python bench/run.py [--scale 1.0] [--tree DIR] [--repeat 3]
+    python bench/run.py [--scale 1.0] [--handler-sizes census] [--tree DIR] [--repeat 3]
                         [--tools lambdalint,checkov,cfn-lint,bandit,floor,floor-mp,floor-ast]
                         [--peer-bin DIR] [--lambdalint CMD] [--check-linear] [--json FILE]
 
@@ -483,7 +483,7 @@ def tree_stats(tree: str) -> dict[str, int]:
     }
 
 
-def generate(out: str, scale: float, seed: int) -> float:
+def generate(out: str, scale: float, seed: int, handler_sizes: str = "census") -> float:
     start = time.perf_counter()
     subprocess.run(
         [
@@ -494,6 +494,8 @@ def generate(out: str, scale: float, seed: int) -> float:
             str(scale),
             "--seed",
             str(seed),
+            "--handler-sizes",
+            handler_sizes,
             "--quiet",
         ],
         check=True,
@@ -610,6 +612,12 @@ def main(argv: list[str] | None = None) -> int:
         "--scale", type=float, default=1.0, help="scale of the generated tree (default 1.0)"
     )
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--handler-sizes",
+        choices=("census", "heavy"),
+        default="census",
+        help="handler module sizes of the generated tree (see generate.py; default census)",
+    )
     ap.add_argument("--tree", help="benchmark this existing tree instead of generating one")
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per tool (default 3)")
     ap.add_argument(
@@ -656,7 +664,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             tree = os.path.join(workdir, "tree")
             print(f"generating scale {args.scale:g} tree in {tree} ...", file=sys.stderr)
-            gen_s = generate(tree, args.scale, args.seed)
+            gen_s = generate(tree, args.scale, args.seed, args.handler_sizes)
             scale_note = (
                 ""
                 if args.scale == 1.0
@@ -699,7 +707,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"generating scale {2 * args.scale:g} tree for --check-linear ...", file=sys.stderr
             )
-            generate(big, 2 * args.scale, args.seed)
+            generate(big, 2 * args.scale, args.seed, args.handler_sizes)
             for t in tools:
                 if t.name in ("lambdalint-cold", "floor"):
                     linear_tools.append(
@@ -737,6 +745,7 @@ def main(argv: list[str] | None = None) -> int:
                 "generated": not args.tree,
                 "scale": None if args.tree else args.scale,
                 "seed": args.seed,
+                "handler_sizes": None if args.tree else args.handler_sizes,
                 "generation_s": gen_s,
                 "stats": stats,
                 "machine": {
