@@ -196,8 +196,7 @@ HANDLER_SIZES = {
 def handler_target_lines(rng: random.Random, sizes: str = "census") -> int:
     """Many small handlers, some medium, a few large ones (see HANDLER_SIZES)."""
     r = rng.random()
-    bands = HANDLER_SIZES[sizes]
-    low, high = next(((lo, hi) for share, lo, hi in bands if r < share), bands[-1][1:])
+    low, high = next((lo, hi) for share, lo, hi in HANDLER_SIZES[sizes] if r < share)  # the last share is 1.0
     size = rng.randint(low, high)
     return int(size * 0.92)  # the snippets overshoot their target a little
 
