@@ -118,3 +118,32 @@ def test_an_unexpected_layout_falls_back_to_the_ordinary_import() -> None:
     )
     assert "full module True" in out
     assert "works {'Resources': {}} []" in out
+
+
+def test_a_repeated_key_is_read_as_cloudformation_reads_it() -> None:
+    """cfn-lint rejects a mapping that repeats a key; CloudFormation keeps the last entry.
+    ``decode_last_wins`` reads the template that way, with line marks, still without the rule
+    engine, and says which entries it dropped."""
+    out = _run(
+        """
+        import sys
+        from lambdalint.loaders import cfn_decoder
+        text = "Resources:\\n  A:\\n    Type: X\\n    Type: Y\\n  B: {Type: Z, Type: Z}\\n  A:\\n    Type: W\\n"
+        template, matches = cfn_decoder.decode_str(text)
+        print("rejected", template is None, len(matches))
+        template, dropped = cfn_decoder.decode_last_wins(text)
+        print("kept", dict(template["Resources"]["A"]), template["Resources"]["A"].start_mark.line, template["Resources"]["B"]["Type"])
+        print("dropped", dropped)
+        print("anchors", cfn_decoder.decode_last_wins("A: &x {B: 1}\\nA: *x\\n"))
+        print("broken", cfn_decoder.decode_last_wins("A: [\\n"))
+        print("heavy", sorted(m for m in ("cfnlint.rules", "cfnlint.template", "sympy") if m in sys.modules))
+        """
+    )
+    assert "rejected True" in out
+    # the second A wins whole: its own Type, not the first A's
+    assert "kept {'Type': 'W'} 6" in out
+    # the first A is dropped whole: what is repeated inside it is not looked at
+    assert "dropped [('A', 2, 3, 6), ('Type', 5, 7, 5)]" in out
+    assert "anchors None" in out
+    assert "broken None" in out
+    assert "heavy []" in out

@@ -134,3 +134,79 @@ def _load_light() -> ModuleType | None:
             del sys.modules[name]
         return None
     return module
+
+
+# what cfn-lint's YAML constructor says of a mapping that repeats a key
+DUPLICATE = "Duplicate found "
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def decode_last_wins(text: str) -> tuple[Any, list[tuple[str, int, int, int]]] | None:
+    """The template as CloudFormation reads it when a mapping repeats a key: the last entry
+    wins. cfn-lint's decoder rejects such a template (its matches say ``Duplicate found``).
+    This composes the YAML (JSON is YAML) with cfn-lint's own loader, drops the earlier entries
+    of each repeated key, and builds the rest with cfn-lint's constructor, line marks and all.
+
+    Returns the template and, for each dropped entry, (key, line, column, line of the entry
+    kept), 1-based; None when the text does not decode that way either, or uses YAML anchors
+    (CloudFormation rejects aliases, and cfn-lint's guard against alias bombs is not run here)."""
+    if "&" in text:
+        return None
+    load()
+    cfn_yaml = sys.modules["cfnlint.decode.cfn_yaml"]
+
+    def run() -> tuple[Any, list[tuple[str, int, int, int]]]:
+        loader = cfn_yaml.CfnFullLoader(text, None)
+        loader.add_multi_constructor("!", cfn_yaml.multi_constructor)
+        try:
+            node = loader.get_single_node()
+            dropped = _drop_repeated_keys(node)
+            return (loader.construct_document(node) if node is not None else None), dropped
+        finally:
+            loader.dispose()
+
+    try:
+        if "cfnlint.rules" in sys.modules:
+            return run()
+        with _standing_in(list(getattr(sys.modules.get("cfnlint"), "__path__", []))):
+            return run()
+    except Exception:  # another problem as well: the caller reports what cfn-lint said
+        return None
+
+
+def _drop_repeated_keys(root: Any) -> list[tuple[str, int, int, int]]:
+    """Remove from every mapping node below ``root`` the entries whose scalar key a later
+    entry repeats; what was removed. A mapping that merges another (``<<``) is left alone, as
+    cfn-lint leaves it."""
+    import yaml
+
+    dropped: list[tuple[str, int, int, int]] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            pairs = node.value
+            last: dict[tuple[str, str], int] = {}
+            for i, (key, _value) in enumerate(pairs):
+                if isinstance(key, yaml.ScalarNode):
+                    last[(key.tag, key.value)] = i
+            if len(last) < sum(isinstance(k, yaml.ScalarNode) for k, _ in pairs) and not any(
+                k.tag == _MERGE_TAG for k, _ in pairs
+            ):
+                kept = []
+                for i, (key, value) in enumerate(pairs):
+                    if isinstance(key, yaml.ScalarNode) and last[(key.tag, key.value)] != i:
+                        winner = pairs[last[(key.tag, key.value)]][0]
+                        dropped.append((key.value, key.start_mark.line + 1, key.start_mark.column + 1, winner.start_mark.line + 1))
+                    else:
+                        kept.append((key, value))
+                node.value = pairs = kept
+            stack.extend(v for pair in pairs for v in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    dropped.sort(key=lambda d: (d[1], d[2]))
+    return dropped

@@ -219,6 +219,23 @@ def load(path: Path, data: bytes, project: Project) -> None:
     except Exception as exc:  # cfn-lint's decoder raising instead of reporting
         project.findings.append(parse_error(path, f"template could not be parsed: {exc}"))
         return
+    if matches and all(str(getattr(m, "message", "")).startswith(cfn_decoder.DUPLICATE) for m in matches):
+        # a mapping repeats a key: CloudFormation keeps the last entry, so read it that way,
+        # and report each entry it ignores
+        redone = cfn_decoder.decode_last_wins(text)
+        if redone is not None:
+            template, dropped = redone
+            matches = []
+            for key, line, col, kept in dropped:
+                project.findings.append(
+                    parse_error(
+                        path,
+                        f"key '{key}' is repeated in this mapping: CloudFormation keeps only the last entry (line "
+                        f"{kept}) and ignores this one; remove one of them",
+                        line,
+                        col,
+                    )
+                )
     if matches:
         seen: set[int] = set()
         for m in matches[:5]:

@@ -49,13 +49,20 @@ class TemplateParseError(Rule):
     doc = """
 ## What it does
 Reports a SAM/CloudFormation template, Terraform file or `serverless.yml` that lambdalint
-could not read: malformed YAML/JSON/HCL, duplicate keys, a YAML alias bomb, a `Resources`
-section that is not a mapping, or text that is not UTF-8. The finding points at the line the
-parser reported. The rest of the project is still checked.
+could not read: malformed YAML/JSON/HCL, a YAML alias bomb, a `Resources` section that is not
+a mapping, or text that is not UTF-8. The finding points at the line the parser reported. The
+rest of the project is still checked.
+
+A SAM/CloudFormation mapping that repeats a key (a logical id, a property) is reported at each
+entry CloudFormation ignores: it keeps the last one. The template is then checked as
+CloudFormation reads it, unless it also uses YAML anchors, which CloudFormation rejects.
+cfn-lint rejects such a template outright. In `serverless.yml` a repeated key makes the file
+unreadable, as it does for the Serverless Framework's own YAML parser.
 
 ## Why it matters
-The deployment tool would reject the same file, and no template rule could check the
-functions it defines.
+The deployment tool would reject a malformed file, and no template rule could check the
+functions it defines. A repeated key is worse than it looks: the entry you read first is
+silently not the one deployed.
 
 ## How to fix
 Fix the syntax at the reported line; `cfn-lint`, `terraform validate` or `serverless print`
@@ -63,6 +70,13 @@ give more detail.
 """
     invalid = (
         Example({"template.yaml": "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Fn: [\n"}),
+        Example(
+            {
+                "template.yaml": "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Topic:\n"
+                "    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: orders\n      TopicName: orders-v2\n"
+            },
+            note="CloudFormation creates the topic `orders-v2`; the first `TopicName` is ignored",
+        ),
     )
     valid = (
         Example({"template.yaml": "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n"}),
