@@ -159,3 +159,18 @@ def test_huge_template_is_bounded(tmp_path: Path) -> None:
     (finding,) = json.loads(res.stdout)["findings"]
     assert finding["rule"] == "LL002" and "over CloudFormation's 1 MB template size limit" in finding["message"]
 
+
+
+def test_many_repeated_keys_are_listed_up_to_a_bound(tmp_path: Path) -> None:
+    """Each entry CloudFormation ignores is an LL002, but a template full of repeats gives five
+    findings, the last of which counts the rest (as for other decoding errors)."""
+    lines = ["AWSTemplateFormatVersion: '2010-09-09'", "Resources:", "  Topic:", "    Type: AWS::SNS::Topic", "Metadata:"]
+    lines += ["  x: 1"] * 2_000
+    (tmp_path / "template.yaml").write_text("\n".join(lines) + "\n")
+    res = CliRunner().invoke(main, [str(tmp_path), "--format", "json", "--no-cache"])
+    assert res.exit_code == 1
+    findings = json.loads(res.stdout)["findings"]
+    assert [f["rule"] for f in findings] == ["LL002"] * 5
+    assert [f["line"] for f in findings] == [6, 7, 8, 9, 10]
+    assert "CloudFormation keeps only the last entry (line 2005)" in findings[0]["message"]
+    assert findings[-1]["message"].endswith("(1994 more repeated keys in this template not listed)")

@@ -138,24 +138,31 @@ def _load_light() -> ModuleType | None:
 
 # what cfn-lint's YAML constructor says of a mapping that repeats a key
 DUPLICATE = "Duplicate found "
+_MAP_TAG = "tag:yaml.org,2002:map"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
+
+Dropped = tuple[str, int, int, int]  # key, line, column, line of the entry kept (1-based)
 
 
-def decode_last_wins(text: str) -> tuple[Any, list[tuple[str, int, int, int]]] | None:
+class _Aliased(Exception):
+    """A node of the document is reached twice: it uses YAML aliases."""
+
+
+def decode_last_wins(text: str) -> tuple[Any, list[Dropped]] | None:
     """The template as CloudFormation reads it when a mapping repeats a key: the last entry
     wins. cfn-lint's decoder rejects such a template (its matches say ``Duplicate found``).
     This composes the YAML (JSON is YAML) with cfn-lint's own loader, drops the earlier entries
-    of each repeated key, and builds the rest with cfn-lint's constructor, line marks and all.
+    of each repeated key from the mappings cfn-lint checks, and builds the rest with cfn-lint's
+    constructor, line marks and all.
 
-    Returns the template and, for each dropped entry, (key, line, column, line of the entry
-    kept), 1-based; None when the text does not decode that way either, or uses YAML anchors
-    (CloudFormation rejects aliases, and cfn-lint's guard against alias bombs is not run here)."""
-    if "&" in text:
-        return None
+    Returns the template and what was dropped, in file order; None when the text does not
+    decode that way either (another error cfn-lint reports), or uses YAML aliases
+    (CloudFormation rejects them, and cfn-lint's guard against alias bombs is not run here)."""
     load()
     cfn_yaml = sys.modules["cfnlint.decode.cfn_yaml"]
 
-    def run() -> tuple[Any, list[tuple[str, int, int, int]]]:
+    def run() -> tuple[Any, list[Dropped]]:
         loader = cfn_yaml.CfnFullLoader(text, None)
         loader.add_multi_constructor("!", cfn_yaml.multi_constructor)
         try:
@@ -170,43 +177,62 @@ def decode_last_wins(text: str) -> tuple[Any, list[tuple[str, int, int, int]]] |
             return run()
         with _standing_in(list(getattr(sys.modules.get("cfnlint"), "__path__", []))):
             return run()
-    except Exception:  # another problem as well: the caller reports what cfn-lint said
+    except Exception:  # aliases, or another problem as well: the caller reports what cfn-lint said
         return None
 
 
-def _drop_repeated_keys(root: Any) -> list[tuple[str, int, int, int]]:
-    """Remove from every mapping node below ``root`` the entries whose scalar key a later
-    entry repeats; what was removed. A mapping that merges another (``<<``) is left alone, as
-    cfn-lint leaves it."""
+def _drop_repeated_keys(root: Any) -> list[Dropped]:
+    """Remove the entries whose string key a later entry repeats from every mapping below
+    ``root`` that cfn-lint checks for repeats: untagged, and not merging another (``<<``). The
+    source of a merge is not entered (cfn-lint does not check it; if something in it repeats,
+    cfn-lint's constructor still says so). What was removed; :class:`_Aliased` when a node is
+    reached twice."""
     import yaml
 
-    dropped: list[tuple[str, int, int, int]] = []
+    dropped: list[Dropped] = []
     seen: set[int] = set()
     stack = [root]
     while stack:
         node = stack.pop()
-        if node is None or id(node) in seen:
+        if node is None:
             continue
+        if id(node) in seen:
+            raise _Aliased
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            pairs = node.value
-            last: dict[tuple[str, str], int] = {}
-            for i, (key, _value) in enumerate(pairs):
-                if isinstance(key, yaml.ScalarNode):
-                    last[(key.tag, key.value)] = i
-            if len(last) < sum(isinstance(k, yaml.ScalarNode) for k, _ in pairs) and not any(
-                k.tag == _MERGE_TAG for k, _ in pairs
-            ):
-                kept = []
-                for i, (key, value) in enumerate(pairs):
-                    if isinstance(key, yaml.ScalarNode) and last[(key.tag, key.value)] != i:
-                        winner = pairs[last[(key.tag, key.value)]][0]
-                        dropped.append((key.value, key.start_mark.line + 1, key.start_mark.column + 1, winner.start_mark.line + 1))
-                    else:
-                        kept.append((key, value))
-                node.value = pairs = kept
-            stack.extend(v for pair in pairs for v in pair)
+            merges = any(key.tag == _MERGE_TAG for key, _ in node.value)
+            if node.tag == _MAP_TAG and not merges:
+                node.value = _last_wins(node, dropped)
+            for key, value in node.value:
+                stack.append(key)
+                if key.tag != _MERGE_TAG:
+                    stack.append(value)
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
     dropped.sort(key=lambda d: (d[1], d[2]))
     return dropped
+
+
+def _last_wins(node: Any, dropped: list[Dropped]) -> list[tuple[Any, Any]]:
+    """The entries of a mapping node that CloudFormation keeps: of those with the same string
+    key, the last; the others are added to ``dropped``. A block mapping whose first entry goes
+    then starts at the first entry kept."""
+    pairs = node.value
+    last: dict[str, int] = {}
+    keyed = 0
+    for i, (key, _value) in enumerate(pairs):
+        if key.tag == _STR_TAG and isinstance(key.value, str):
+            last[key.value] = i
+            keyed += 1
+    if len(last) == keyed:
+        return pairs
+    kept = []
+    for i, (key, value) in enumerate(pairs):
+        if key.tag == _STR_TAG and isinstance(key.value, str) and last[key.value] != i:
+            winner = pairs[last[key.value]][0]
+            dropped.append((key.value, key.start_mark.line + 1, key.start_mark.column + 1, winner.start_mark.line + 1))
+        else:
+            kept.append((key, value))
+    if kept and not node.flow_style:
+        node.start_mark = kept[0][0].start_mark
+    return kept

@@ -190,6 +190,7 @@ def sniff_format(template: dict[str, Any]) -> str:
 
 
 MAX_TEMPLATE_BYTES = 1024 * 1024  # CloudFormation's limit for a template body (via S3)
+MAX_DECODE_FINDINGS = 5  # findings per template for what cfn-lint could not decode, or repeated keys
 
 
 def load(path: Path, data: bytes, project: Project) -> None:
@@ -226,19 +227,17 @@ def load(path: Path, data: bytes, project: Project) -> None:
         if redone is not None:
             template, dropped = redone
             matches = []
-            for key, line, col, kept in dropped:
-                project.findings.append(
-                    parse_error(
-                        path,
-                        f"key '{key}' is repeated in this mapping: CloudFormation keeps only the last entry (line "
-                        f"{kept}) and ignores this one; remove one of them",
-                        line,
-                        col,
-                    )
+            for n, (key, line, col, kept) in enumerate(dropped[:MAX_DECODE_FINDINGS]):
+                more = len(dropped) - MAX_DECODE_FINDINGS
+                tail = f" ({more} more repeated keys in this template not listed)" if more > 0 and n == MAX_DECODE_FINDINGS - 1 else ""
+                message = (
+                    f"key {key!r} is repeated in this mapping: CloudFormation keeps only the last entry (line {kept}) "
+                    f"and ignores this one; remove one of them{tail}"
                 )
+                project.findings.append(parse_error(path, message, line, col))
     if matches:
         seen: set[int] = set()
-        for m in matches[:5]:
+        for m in matches[:MAX_DECODE_FINDINGS]:
             line = getattr(m, "linenumber", 1) or 1
             if line in seen:
                 continue

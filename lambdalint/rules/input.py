@@ -55,7 +55,8 @@ rest of the project is still checked.
 
 A SAM/CloudFormation mapping that repeats a key (a logical id, a property) is reported at each
 entry CloudFormation ignores: it keeps the last one. The template is then checked as
-CloudFormation reads it, unless it also uses YAML anchors, which CloudFormation rejects.
+CloudFormation reads it, unless YAML aliases repeat a part of it (CloudFormation rejects
+aliases).
 cfn-lint rejects such a template outright. In `serverless.yml` a repeated key makes the file
 unreadable, as it does for the Serverless Framework's own YAML parser.
 
