@@ -24,12 +24,13 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 DECODER = "cfnlint.decode.decode"
+T = TypeVar("T")
 
 
 class _ParseError:
@@ -79,10 +80,15 @@ def decode_str(text: str) -> tuple[Any, list[Any]]:
     could not be decoded. While it runs, ``cfnlint.rules`` not being imported yet, its two names
     the decoder's error matches need are the stand-ins."""
     module = load()
+    return _decoding(lambda: module.decode_str(text))
+
+
+def _decoding(call: Callable[[], T]) -> T:
+    """``call()`` with the stand-ins in place while ``cfnlint.rules`` is not imported yet."""
     if "cfnlint.rules" in sys.modules:
-        return module.decode_str(text)
+        return call()
     with _standing_in(list(getattr(sys.modules.get("cfnlint"), "__path__", []))):
-        return module.decode_str(text)
+        return call()
 
 
 @contextmanager
@@ -173,10 +179,7 @@ def decode_last_wins(text: str) -> tuple[Any, list[Dropped]] | None:
             loader.dispose()
 
     try:
-        if "cfnlint.rules" in sys.modules:
-            return run()
-        with _standing_in(list(getattr(sys.modules.get("cfnlint"), "__path__", []))):
-            return run()
+        return _decoding(run)
     except Exception:  # aliases, or another problem as well: the caller reports what cfn-lint said
         return None
 

@@ -227,14 +227,19 @@ def load(path: Path, data: bytes, project: Project) -> None:
         if redone is not None:
             template, dropped = redone
             matches = []
-            for n, (key, line, col, kept) in enumerate(dropped[:MAX_DECODE_FINDINGS]):
-                more = len(dropped) - MAX_DECODE_FINDINGS
-                tail = f" ({more} more repeated keys in this template not listed)" if more > 0 and n == MAX_DECODE_FINDINGS - 1 else ""
-                message = (
+            listed = [
+                parse_error(
+                    path,
                     f"key {key!r} is repeated in this mapping: CloudFormation keeps only the last entry (line {kept}) "
-                    f"and ignores this one; remove one of them{tail}"
+                    "and ignores this one; remove one of them",
+                    line,
+                    col,
                 )
-                project.findings.append(parse_error(path, message, line, col))
+                for key, line, col, kept in dropped[:MAX_DECODE_FINDINGS]
+            ]
+            if len(dropped) > len(listed):
+                listed[-1].message += f" ({len(dropped) - len(listed)} more repeated keys in this template not listed)"
+            project.findings.extend(listed)
     if matches:
         seen: set[int] = set()
         for m in matches[:MAX_DECODE_FINDINGS]:

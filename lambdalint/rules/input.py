@@ -54,10 +54,9 @@ a mapping, or text that is not UTF-8. The finding points at the line the parser 
 rest of the project is still checked.
 
 A SAM/CloudFormation mapping that repeats a key (a logical id, a property) is reported at each
-entry CloudFormation ignores: it keeps the last one. The template is then checked as
-CloudFormation reads it, unless YAML aliases repeat a part of it (CloudFormation rejects
-aliases).
-cfn-lint rejects such a template outright. In `serverless.yml` a repeated key makes the file
+entry CloudFormation ignores: it keeps the last one. cfn-lint rejects such a template
+outright; lambdalint then checks it as CloudFormation reads it, unless YAML aliases repeat a
+part of it (CloudFormation rejects aliases). In `serverless.yml` a repeated key makes the file
 unreadable, as it does for the Serverless Framework's own YAML parser.
 
 ## Why it matters
